@@ -1,0 +1,126 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: gameops.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: tagged_resources_info
+short_description: List the resources in a region that carry given tags
+version_added: 0.1.0
+description:
+  - Asks the Resource Groups Tagging API for every resource whose tags match, across services.
+  - Teardown uses it to prove that nothing the collection created is left.
+author:
+  - gameops.platform contributors
+options:
+  tag_filters:
+    description:
+      - Tag key to the value (or list of values) it must have. An empty value matches any value.
+    type: dict
+    required: true
+  resource_types:
+    description: Restrict the search to these types, for example V(ec2:vpc) or V(s3).
+    type: list
+    elements: str
+    default: []
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads.
+  diff_mode:
+    support: none
+notes:
+  - Deleted NAT gateways stay visible (state C(deleted)) for about an hour on AWS, and the tagging
+    API lists them; they are left out of the result.
+"""
+
+EXAMPLES = r"""
+- name: Everything the collection created for a platform
+  gameops.platform.tagged_resources_info:
+    tag_filters:
+      gameops:platform: queue-infra-prod
+  register: leftovers
+"""
+
+RETURN = r"""
+resources:
+  description: The matching resources.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    arn:
+      description: The resource's ARN.
+      type: str
+      sample: arn:aws:ec2:ap-northeast-2:123456789012:vpc/vpc-0123456789abcdef0
+    tags:
+      description: The resource's tags.
+      type: dict
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # Reported by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+
+def tag_filter_list(tag_filters):
+    filters = []
+    for key, values in tag_filters.items():
+        if values in (None, "", []):
+            filters.append({"Key": key})
+        else:
+            filters.append({"Key": key, "Values": values if isinstance(values, list) else [str(values)]})
+    return filters
+
+
+def drop_deleted_nat_gateways(ec2, resources):
+    """Deleted NAT gateways linger in AWS's listings; they are gone for all purposes here."""
+    nat_ids = [resource["arn"].rpartition("/")[2] for resource in resources if ":natgateway/" in resource["arn"]]
+    if not nat_ids:
+        return resources
+    gateways = ec2.describe_nat_gateways(aws_retry=True, NatGatewayIds=nat_ids)["NatGateways"]
+    deleted = set(gateway["NatGatewayId"] for gateway in gateways if gateway["State"] == "deleted")
+    return [resource for resource in resources if resource["arn"].rpartition("/")[2] not in deleted]
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            tag_filters=dict(type="dict", required=True),
+            resource_types=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    client = module.client("resourcegroupstaggingapi", retry_decorator=AWSRetry.jittered_backoff())
+    ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    request = {"TagFilters": tag_filter_list(module.params["tag_filters"])}
+    if module.params["resource_types"]:
+        request["ResourceTypeFilters"] = module.params["resource_types"]
+    try:
+        pages = client.get_paginator("get_resources").paginate(**request).build_full_result()
+        resources = [
+            {"arn": mapping["ResourceARN"], "tags": boto3_tag_list_to_ansible_dict(mapping.get("Tags", []))}
+            for mapping in pages.get("ResourceTagMappingList", [])
+        ]
+        resources = drop_deleted_nat_gateways(ec2, resources)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+        module.fail_json_aws(error, msg="Failed to list tagged resources")
+    module.exit_json(changed=False, resources=resources)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Work out which AWS service and operation a raw HTTP request is, from botocore's models.
+
+The emulator needs this twice: to write the request log (service, operation) and to hand
+operations moto lacks to the project's own handlers.
+"""
+
+import functools
+import re
+from urllib.parse import parse_qs
+
+import botocore.session
+
+# SigV4 signing names that differ from botocore's service names.
+SIGNING_NAME_TO_SERVICE = {
+    "aps": "amp",
+    "execute-api": "apigateway",
+    "events": "events",
+    "monitoring": "cloudwatch",
+    "tagging": "resourcegroupstaggingapi",
+}
+
+# Operation name prefixes that only read. Everything else counts as mutating.
+# Smithy RPC v2 (CBOR) puts the operation in the path.
+RPC_V2_PATH = re.compile(r"^/service/[^/]+/operation/([A-Za-z0-9]+)$")
+
+READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head", "Search", "Lookup", "Check", "Validate")
+
+
+def is_mutating(operation):
+    """True when an operation changes state (unknown operations count as mutating)."""
+    return not operation or not operation.startswith(READ_ONLY_PREFIXES)
+
+
+@functools.lru_cache(maxsize=None)
+def service_model(service):
+    """botocore's model for a service, or None when botocore does not know it."""
+    try:
+        return botocore.session.get_session().get_service_model(service)
+    except Exception:  # pylint: disable=broad-except  # unknown service names are expected
+        return None
+
+
+def service_from_authorization(header):
+    """The botocore service name from a SigV4 Authorization header's credential scope."""
+    match = re.search(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request", header or "")
+    if not match:
+        return None
+    signing_name = match.group(1)
+    return SIGNING_NAME_TO_SERVICE.get(signing_name, signing_name)
+
+
+class _RestRoute:
+    """One REST operation: method, path template compiled to a regex, required query keys."""
+
+    def __init__(self, operation_model):
+        http = operation_model.http
+        path, _, query = http["requestUri"].partition("?")
+        self.name = operation_model.name
+        self.method = http["method"]
+        self.labels = re.findall(r"\{([^}+]+)\+?\}", path)
+        pattern = re.sub(r"\\\{[^}]+\\\+\\\}", "(.+)", re.escape(path))
+        pattern = re.sub(r"\\\{[^}]+\\\}", "([^/]+)", pattern)
+        self.regex = re.compile("^" + pattern.rstrip("/") + "/?$")
+        self.query_keys = {part.split("=")[0] for part in query.split("&") if part}
+        # Longer literal paths are more specific; query keys add specificity too.
+        self.specificity = (len(re.sub(r"\{[^}]+\}", "", path)), len(self.query_keys))
+
+    def match(self, method, path, query):
+        if method != self.method or not self.query_keys.issubset(query):
+            return None
+        found = self.regex.match(path)
+        if not found:
+            return None
+        return dict(zip(self.labels, found.groups()))
+
+
+@functools.lru_cache(maxsize=None)
+def rest_routes(service):
+    model = service_model(service)
+    routes = [_RestRoute(model.operation_model(name)) for name in model.operation_names]
+    return sorted(routes, key=lambda route: route.specificity, reverse=True)
+
+
+def match_rest_operation(service, method, path, query_string):
+    """(operation name, uri labels) for a REST request, or (None, {})."""
+    query = parse_qs(query_string, keep_blank_values=True)
+    for route in rest_routes(service):
+        labels = route.match(method, path, query)
+        if labels is not None:
+            return route.name, labels
+    return None, {}
+
+
+class ResolvedRequest:
+    """What a request is: service, operation and, for REST services, the uri labels."""
+
+    def __init__(self, service=None, operation=None, labels=None):
+        self.service = service
+        self.operation = operation
+        self.labels = labels or {}
+
+    @property
+    def mutating(self):
+        return is_mutating(self.operation)
+
+
+def resolve(environ, body):
+    """Resolve a WSGI environ and its body bytes to a ResolvedRequest."""
+    service = service_from_authorization(environ.get("HTTP_AUTHORIZATION"))
+    model = service_model(service) if service else None
+    if model is None:
+        return ResolvedRequest(service)
+    protocol = model.metadata["protocol"]
+    if protocol in ("query", "ec2"):
+        params = parse_qs(environ.get("QUERY_STRING", ""))
+        params.update(parse_qs(body.decode("utf-8", "replace")))
+        return ResolvedRequest(service, params.get("Action", [None])[0])
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return ResolvedRequest(service, target.rpartition(".")[2])
+    rpc = RPC_V2_PATH.match(environ.get("PATH_INFO", ""))
+    if rpc:
+        return ResolvedRequest(service, rpc.group(1))
+    operation, labels = match_rest_operation(
+        service, environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), environ.get("QUERY_STRING", "")
+    )
+    return ResolvedRequest(service, operation, labels)

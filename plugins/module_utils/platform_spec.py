@@ -152,12 +152,32 @@ def _network(network, region, platform_id, errors):
     return dict(network, availability_zones=zones, tiers=tiers, flow_logs=flow_logs, subnets=subnets)
 
 
+def _allowed_keys(path):
+    options = PLATFORM_OPTIONS
+    for key in path:
+        options = options[key].get("options", {})
+    return sorted(options)
+
+
+def _schema_errors(result):
+    """ansible-core's messages, with unknown keys reported by their full path and the allowed keys."""
+    errors = []
+    for error in result.errors:
+        if type(error).__name__ == "UnsupportedError":
+            continue
+        errors.append("platform: %s" % error)
+    for unknown in sorted(result.unsupported_parameters, key=str):
+        path = (unknown,) if isinstance(unknown, str) else tuple(unknown)
+        errors.append("platform.%s: unknown key; allowed here: %s" % (".".join(path), ", ".join(_allowed_keys(path[:-1]))))
+    return errors
+
+
 def validate(spec):
     """Check a platform spec and return it normalized; raises SpecError listing every problem."""
     if not isinstance(spec, dict):
         raise SpecError(["platform: must be a mapping, got %s" % type(spec).__name__])
     result = ArgumentSpecValidator(PLATFORM_OPTIONS).validate(spec)
-    errors = ["platform: %s" % message for message in result.error_messages]
+    errors = _schema_errors(result)
     if errors:
         raise SpecError(errors)
     params = result.validated_parameters

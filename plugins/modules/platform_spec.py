@@ -19,7 +19,7 @@ description:
   - Every problem found is reported at once, each naming its field and what is allowed.
   - Makes no AWS call and never changes anything.
 author:
-  - gameops.platform contributors
+  - gameops.platform contributors (!UNKNOWN)
 options:
   spec:
     description:
@@ -35,6 +35,7 @@ attributes:
     description: The module never changes anything.
   diff_mode:
     support: none
+    description: The module never changes anything, so there is nothing to show a difference of.
 notes:
   - Subnets are planned tier by tier in the order given, each at the lowest free, aligned block
     of the VPC CIDR; explicit C(cidrs) are placed first.

@@ -16,7 +16,7 @@ description:
   - Asks the Resource Groups Tagging API for every resource whose tags match, across services.
   - Teardown uses it to prove that nothing the collection created is left.
 author:
-  - gameops.platform contributors
+  - gameops.platform contributors (!UNKNOWN)
 options:
   tag_filters:
     description:
@@ -38,6 +38,7 @@ attributes:
     description: The module only reads.
   diff_mode:
     support: none
+    description: The module only reads, so there is nothing to show a difference of.
 notes:
   - Deleted NAT gateways stay visible (state C(deleted)) for about an hour on AWS, and the tagging
     API lists them; they are left out of the result.

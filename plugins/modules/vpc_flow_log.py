@@ -17,7 +17,7 @@ description:
     or none.
   - A flow log cannot be modified in place; when its settings differ it is replaced.
 author:
-  - gameops.platform contributors
+  - gameops.platform contributors (!UNKNOWN)
 options:
   resource_id:
     description: The VPC, subnet or network interface id.
@@ -65,8 +65,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
+    description: Reports whether flow logs would be created, replaced, retagged or deleted, without doing so.
   diff_mode:
     support: full
+    description: Returns the flow log (or flow logs) of the resource before and the flow log after.
 """
 
 EXAMPLES = r"""

@@ -54,7 +54,7 @@ class _RestRoute:
 
     def __init__(self, operation_model):
         http = operation_model.http
-        path, _, query = http["requestUri"].partition("?")
+        path, query = http["requestUri"].partition("?")[::2]
         self.name = operation_model.name
         self.method = http["method"]
         self.labels = re.findall(r"\{([^}+]+)\+?\}", path)
@@ -62,11 +62,18 @@ class _RestRoute:
         pattern = re.sub(r"\\\{[^}]+\\\}", "([^/]+)", pattern)
         self.regex = re.compile("^" + pattern.rstrip("/") + "/?$")
         self.query_keys = {part.split("=")[0] for part in query.split("&") if part}
-        # Longer literal paths are more specific; query keys add specificity too.
-        self.specificity = (len(re.sub(r"\{[^}]+\}", "", path)), len(self.query_keys))
+        # Operations sharing a path differ by a required header (CopyObject: x-amz-copy-source).
+        shape = operation_model.input_shape
+        self.header_keys = {
+            "HTTP_" + member.serialization["name"].upper().replace("-", "_")
+            for name, member in (shape.members.items() if shape else [])
+            if member.serialization.get("location") == "header" and name in shape.required_members
+        }
+        # Longer literal paths are more specific; query keys and headers add specificity too.
+        self.specificity = (len(re.sub(r"\{[^}]+\}", "", path)), len(self.query_keys) + len(self.header_keys))
 
-    def match(self, method, path, query):
-        if method != self.method or not self.query_keys.issubset(query):
+    def match(self, method, path, query, environ):
+        if method != self.method or not self.query_keys.issubset(query) or not self.header_keys.issubset(environ):
             return None
         found = self.regex.match(path)
         if not found:
@@ -81,11 +88,11 @@ def rest_routes(service):
     return sorted(routes, key=lambda route: route.specificity, reverse=True)
 
 
-def match_rest_operation(service, method, path, query_string):
+def match_rest_operation(service, environ):
     """(operation name, uri labels) for a REST request, or (None, {})."""
-    query = parse_qs(query_string, keep_blank_values=True)
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     for route in rest_routes(service):
-        labels = route.match(method, path, query)
+        labels = route.match(environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/", query, environ)
         if labels is not None:
             return route.name, labels
     return None, {}
@@ -121,7 +128,5 @@ def resolve(environ, body):
     rpc = RPC_V2_PATH.match(environ.get("PATH_INFO", ""))
     if rpc:
         return ResolvedRequest(service, rpc.group(1))
-    operation, labels = match_rest_operation(
-        service, environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/"), environ.get("QUERY_STRING", "")
-    )
+    operation, labels = match_rest_operation(service, environ)
     return ResolvedRequest(service, operation, labels)

@@ -1,0 +1,78 @@
+"""Shared pytest fixtures: the collection and the emulator importable, and a running emulator."""
+
+import contextlib
+import io
+import json
+import os
+import socket
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(ROOT, ".ansible", "collections"), os.path.join(ROOT, "tools")]
+
+# pylint: disable=wrong-import-position
+from aws_emulator import __main__ as emulator_cli  # noqa: E402
+from aws_emulator import requestlog  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Emulator:
+    """A running emulator: its URL and its request log."""
+
+    def __init__(self, state_dir, port):
+        self.state_dir = str(state_dir)
+        self.port = port
+        self.url = "http://127.0.0.1:%d" % port
+
+    def requests(self):
+        return requestlog.read(os.path.join(self.state_dir, "requests.jsonl"))
+
+    def mark(self):
+        """How many requests were logged so far; pass to since() to see only what came after."""
+        return len(self.requests())
+
+    def since(self, mark):
+        return self.requests()[mark:]
+
+    def env(self):
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": "emulator",
+            "AWS_SECRET_ACCESS_KEY": "emulator",
+            "AWS_DEFAULT_REGION": "ap-northeast-2",
+        }
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    state_dir = tmp_path_factory.mktemp("emulator")
+    running = Emulator(state_dir, free_port())
+    emulator_cli.start("127.0.0.1", running.port, running.state_dir)
+    yield running
+    emulator_cli.stop(running.state_dir)
+
+
+@pytest.fixture
+def aws_env(emulator, monkeypatch):
+    """Point boto3 (and so every module) at the session's emulator."""
+    for key, value in emulator.env().items():
+        monkeypatch.setenv(key, value)
+    return emulator
+
+
+def run_module(module, args, check_mode=False, diff=False):
+    """Run an Ansible module's main() in-process; returns its JSON result."""
+    from ansible.module_utils.testing import patch_module_args  # pylint: disable=import-outside-toplevel
+
+    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+    out = io.StringIO()
+    with patch_module_args(args), contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        module.main()
+    return json.loads(out.getvalue())

@@ -1,0 +1,43 @@
+"""The emulator as a process: idempotent start, status, stop; and where it corrects moto."""
+
+import boto3
+
+from aws_emulator import __main__ as cli
+
+
+def test_start_is_idempotent_and_stop_is_clean(tmp_path):
+    from conftest import free_port
+
+    port = free_port()
+    changed, state = cli.start("127.0.0.1", port, str(tmp_path))
+    try:
+        assert changed is True and state["url"] == "http://127.0.0.1:%d" % port
+        assert cli.start("127.0.0.1", port, str(tmp_path)) == (False, state)
+        assert cli.running(str(tmp_path))["pid"] == state["pid"]
+    finally:
+        assert cli.stop(str(tmp_path)) is True
+    assert cli.running(str(tmp_path)) is None
+    assert not (tmp_path / cli.PID_FILE).exists()
+    assert cli.stop(str(tmp_path)) is False
+
+
+def test_request_log_records_service_operation_and_status(aws_env):
+    mark = aws_env.mark()
+    boto3.client("ec2").describe_vpcs()
+    boto3.client("ec2").create_vpc(CidrBlock="10.50.0.0/16")
+    entries = aws_env.since(mark)
+    assert [(e["service"], e["operation"], e["status"], e["mutating"]) for e in entries] == [
+        ("ec2", "DescribeVpcs", 200, False), ("ec2", "CreateVpc", 200, True)]
+    assert entries[0]["time"] <= entries[1]["time"]
+
+
+def test_nat_gateway_tags_are_found_by_their_aws_resource_type(aws_env):
+    ec2 = boto3.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.51.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.51.0.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat_id = ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation, TagSpecifications=[
+        {"ResourceType": "natgateway", "Tags": [{"Key": "k", "Value": "v"}]}])["NatGateway"]["NatGatewayId"]
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [nat_id]},
+                                      {"Name": "resource-type", "Values": ["natgateway"]}])["Tags"]
+    assert [(tag["Key"], tag["ResourceType"]) for tag in tags] == [("k", "natgateway")]

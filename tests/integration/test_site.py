@@ -1,0 +1,78 @@
+"""The README's main job end to end: site.yml on the local inventory, twice, then teardown.yml.
+
+Runs the real ansible-playbook against an emulator of its own (a free port, a temporary state
+directory), so a developer's running emulator is left alone.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import boto3
+import pytest
+
+from conftest import ROOT, free_port
+
+from aws_emulator import requestlog
+
+
+def playbook(playbook_name, emulator_vars, *extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook_name,
+               "-i", "inventories/local", "-e", json.dumps(emulator_vars), *extra]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+
+
+def recap(output):
+    return dict((key, int(value)) for key, value in re.findall(r"(ok|changed|failed)=(\d+)", output.split("PLAY RECAP")[-1]))
+
+
+@pytest.fixture
+def local_emulator(tmp_path):
+    port = free_port()
+    settings = {"platform_emulator": {"enabled": True, "host": "127.0.0.1", "port": port,
+                                      "state_dir": str(tmp_path), "tools_dir": os.path.join(ROOT, "tools")}}
+    yield settings, str(tmp_path), "http://127.0.0.1:%d" % port
+    subprocess.run([sys.executable, "-m", "aws_emulator", "stop", "--state-dir", str(tmp_path)],
+                   env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tools")), check=False)
+
+
+def test_bad_spec_fails_in_preflight_before_any_aws_call(local_emulator):
+    settings, state_dir, _ = local_emulator
+    bad = dict(settings, platform={"name": "queue-infra", "environment": "local", "region": "ap-northeast-2",
+                                   "network": {"cidr": "10.0.0.0/16", "availability_zones": 7,
+                                               "tiers": {"public": {"cidrs": ["10.1.0.0/24"]}, "app": {"prefix": 20}}}})
+    result = playbook("site.yml", bad)
+    assert result.returncode != 0
+    assert "platform.network.availability_zones: ap-northeast-2 has 4 zones; allowed counts are 1 to 4" in result.stdout
+    assert requestlog.read(os.path.join(state_dir, "requests.jsonl")) == []
+
+
+def test_converge_twice_then_teardown(local_emulator):
+    settings, state_dir, url = local_emulator
+    first = playbook("site.yml", settings)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert recap(first.stdout)["changed"] > 0
+    assert "vpc: vpc-" in first.stdout
+
+    ec2 = boto3.client("ec2", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
+    owned = [{"Name": "tag:gameops:platform", "Values": ["queue-infra-local"]}]
+    assert len(ec2.describe_vpcs(Filters=owned)["Vpcs"]) == 1
+    assert len(ec2.describe_subnets(Filters=owned)["Subnets"]) == 6
+    assert len(ec2.describe_nat_gateways(Filters=owned)["NatGateways"]) == 1
+    assert len(ec2.describe_route_tables(Filters=owned)["RouteTables"]) == 4
+
+    log = os.path.join(state_dir, "requests.jsonl")
+    mark = len(requestlog.read(log))
+    second = playbook("site.yml", settings)
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert recap(second.stdout)["changed"] == 0
+    assert [e for e in requestlog.read(log)[mark:] if e["mutating"]] == []
+
+    teardown = playbook("teardown.yml", settings)
+    assert teardown.returncode == 0, teardown.stdout[-3000:]
+    calls = [(e["operation"], e["status"]) for e in requestlog.read(log)]
+    # The playbook asserts through the tagging API that nothing tagged is left, after the VPC went.
+    assert calls.index(("DeleteVpc", 200)) < len(calls) - 1 - calls[::-1].index(("GetResources", 200))

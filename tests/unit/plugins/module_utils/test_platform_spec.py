@@ -1,0 +1,99 @@
+import copy
+
+import pytest
+
+from ansible_collections.gameops.platform.plugins.module_utils.platform_spec import SpecError, validate
+
+VALID = {
+    "name": "queue-infra",
+    "environment": "dev",
+    "region": "ap-northeast-2",
+    "tags": {"Project": "queue-infra"},
+    "network": {
+        "cidr": "10.0.0.0/16",
+        "availability_zones": 2,
+        "nat_gateways": "single",
+        "tiers": {"public": {"prefix": 24}, "app": {"prefix": 20}, "db": {"prefix": 24}},
+    },
+}
+
+
+def spec_with(path, value):
+    spec = copy.deepcopy(VALID)
+    *parents, last = path.split(".")
+    node = spec
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return spec
+
+
+def errors_of(spec):
+    with pytest.raises(SpecError) as error:
+        validate(spec)
+    return error.value.errors
+
+
+def test_valid_spec_is_normalized():
+    platform = validate(VALID)
+    assert platform["id"] == "queue-infra-dev"
+    assert platform["tags"] == {"Project": "queue-infra", "gameops:platform": "queue-infra-dev", "gameops:managed-by": "gameops.platform"}
+    network = platform["network"]
+    assert network["availability_zones"] == ["ap-northeast-2a", "ap-northeast-2b"]
+    assert network["s3_endpoint"] is True and network["flow_logs"]["enabled"] is False
+    assert [(s["name"], s["cidr"], s["public"]) for s in network["subnets"][:2]] == [
+        ("queue-infra-dev-public-a", "10.0.0.0/24", True),
+        ("queue-infra-dev-public-b", "10.0.1.0/24", True),
+    ]
+    assert len(network["subnets"]) == 6
+
+
+def test_zone_list_and_default_tiers():
+    spec = spec_with("network.availability_zones", ["ap-northeast-2a", "ap-northeast-2c", "ap-northeast-2d"])
+    del spec["network"]["tiers"]
+    network = validate(spec)["network"]
+    assert [s["zone"] for s in network["subnets"] if s["tier"] == "db"] == ["ap-northeast-2a", "ap-northeast-2c", "ap-northeast-2d"]
+    assert sorted(network["tiers"]) == ["app", "db", "public"]
+
+
+@pytest.mark.parametrize(
+    "path, value, expected",
+    [
+        ("network.cidr", "10.0.0.0/33", "platform.network.cidr: '10.0.0.0/33' is not a valid IPv4 CIDR"),
+        ("network.cidr", "10.0.0.1/16", "platform.network.cidr: '10.0.0.1/16' is not a valid IPv4 CIDR"),
+        ("network.tiers", {"public": {"cidrs": ["10.9.0.0/24", "10.0.1.0/24"]}, "app": {"prefix": 20}},
+         "platform.network.tiers.public.cidrs[0]: 10.9.0.0/24 is outside the VPC CIDR 10.0.0.0/16"),
+        ("network.tiers", {"public": {"cidrs": ["10.0.0.0/24", "10.0.0.0/25"]}, "app": {"prefix": 20}},
+         "platform.network.tiers.public.cidrs[1]: 10.0.0.0/25 overlaps 10.0.0.0/24"),
+        ("network.availability_zones", 5, "platform.network.availability_zones: ap-northeast-2 has 4 zones; allowed counts are 1 to 4"),
+        ("network.availability_zones", ["ap-northeast-2z"], "must be distinct zones of ap-northeast-2"),
+        ("network.nat_gateways", "two", "nat_gateways must be one of: none, single, per_az, got: two"),
+        ("network.colour", "blue", "platform.network.colour: unknown key; allowed here: availability_zones, cidr, flow_logs"),
+        ("network.s3_endpoint", "sometimes", "s3_endpoint"),
+        ("region", "mars-east-1", "platform.region: 'mars-east-1' is not a supported region"),
+        ("name", "Queue_Infra", "platform.name: 'Queue_Infra' must be 2-32 characters"),
+        ("network.tiers", {"app": {"prefix": 20}}, "platform.network.tiers.public: required"),
+        ("network.flow_logs", {"enabled": True}, "platform.network.flow_logs.destination_arn: required"),
+    ],
+)
+def test_bad_input_names_the_field(path, value, expected):
+    messages = errors_of(spec_with(path, value))
+    assert any(expected in message for message in messages), messages
+
+
+def test_unknown_top_level_key_is_refused():
+    messages = errors_of(spec_with("eks_cluster", {}))
+    assert "platform.eks_cluster: unknown key; allowed here: environment, name, network, region, tags" in messages
+
+
+def test_every_problem_is_reported_at_once():
+    spec = spec_with("name", "X")
+    spec["environment"] = "-bad"
+    spec["network"]["availability_zones"] = 9
+    assert len(errors_of(spec)) == 3
+
+
+def test_missing_network_is_refused():
+    spec = copy.deepcopy(VALID)
+    del spec["network"]
+    assert any("network" in message for message in errors_of(spec))

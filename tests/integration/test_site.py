@@ -50,8 +50,18 @@ def test_bad_spec_fails_in_preflight_before_any_aws_call(local_emulator):
     assert requestlog.read(os.path.join(state_dir, "requests.jsonl")) == []
 
 
+def mutating_calls(log, mark):
+    return [e for e in requestlog.read(log)[mark:] if e["mutating"]]
+
+
 def test_converge_twice_then_teardown(local_emulator):
     settings, state_dir, url = local_emulator
+    log = os.path.join(state_dir, "requests.jsonl")
+    preview = playbook("site.yml", settings, "--check", "--diff")
+    assert preview.returncode == 0, preview.stdout[-3000:]
+    assert "queue-infra-local-app-b 10.0.32.0/20" in preview.stdout
+    assert mutating_calls(log, 0) == []
+
     first = playbook("site.yml", settings)
     assert first.returncode == 0, first.stdout[-3000:]
     assert recap(first.stdout)["changed"] > 0
@@ -64,12 +74,12 @@ def test_converge_twice_then_teardown(local_emulator):
     assert len(ec2.describe_nat_gateways(Filters=owned)["NatGateways"]) == 1
     assert len(ec2.describe_route_tables(Filters=owned)["RouteTables"]) == 4
 
-    log = os.path.join(state_dir, "requests.jsonl")
-    mark = len(requestlog.read(log))
-    second = playbook("site.yml", settings)
-    assert second.returncode == 0, second.stdout[-3000:]
-    assert recap(second.stdout)["changed"] == 0
-    assert [e for e in requestlog.read(log)[mark:] if e["mutating"]] == []
+    for extra in ([], ["--check", "--diff"]):
+        mark = len(requestlog.read(log))
+        again = playbook("site.yml", settings, *extra)
+        assert again.returncode == 0, again.stdout[-3000:]
+        assert recap(again.stdout)["changed"] == 0
+        assert mutating_calls(log, mark) == []
 
     teardown = playbook("teardown.yml", settings)
     assert teardown.returncode == 0, teardown.stdout[-3000:]

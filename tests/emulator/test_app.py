@@ -73,7 +73,7 @@ def test_handler_serves_its_operations_and_logs_them(app_server):
 
 
 def test_requests_are_validated_against_the_service_model(app_server):
-    url, _ = app_server
+    url = app_server[0]
     eks = eks_client(url, validate=False)
     with pytest.raises(ClientError) as error:
         eks.create_addon(clusterName="queue", addonName=7)

@@ -40,7 +40,7 @@ def local_emulator(tmp_path):
 
 
 def test_bad_spec_fails_in_preflight_before_any_aws_call(local_emulator):
-    settings, state_dir, _ = local_emulator
+    settings, state_dir = local_emulator[:2]
     bad = dict(settings, platform={"name": "queue-infra", "environment": "local", "region": "ap-northeast-2",
                                    "network": {"cidr": "10.0.0.0/16", "availability_zones": 7,
                                                "tiers": {"public": {"cidrs": ["10.1.0.0/24"]}, "app": {"prefix": 20}}}})

@@ -40,7 +40,7 @@ teardown: setup
 test: test-unit test-lint test-sanity test-molecule
 
 test-unit: setup
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q
 
 test-lint: setup
 	$(BIN)/ansible-lint

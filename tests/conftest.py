@@ -12,6 +12,21 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, ".ansible", "collections"), os.path.join(ROOT, "tools")]
 
+
+def _install_collection_loader():
+    """Import ansible_collections.* through Ansible's collection loader, as ansible-test's units do.
+
+    Plugins other than modules (lookups) are only usable through Ansible's plugin loader, which needs
+    collection packages imported by its own finder; it must be in place before any test imports one.
+    """
+    # pylint: disable=import-outside-toplevel  # must run before anything imports ansible_collections
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
+    _AnsibleCollectionFinder(paths=[os.path.join(ROOT, ".ansible", "collections")])._install()
+
+
+_install_collection_loader()
+
 # pylint: disable=wrong-import-position
 from aws_emulator import __main__ as emulator_cli  # noqa: E402
 from aws_emulator import requestlog  # noqa: E402

@@ -1,6 +1,7 @@
 """The emulator as a process: idempotent start, status, stop; and where it corrects moto."""
 
 import boto3
+import pytest
 
 from aws_emulator import __main__ as cli
 
@@ -41,3 +42,22 @@ def test_nat_gateway_tags_are_found_by_their_aws_resource_type(aws_env):
     tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [nat_id]},
                                       {"Name": "resource-type", "Values": ["natgateway"]}])["Tags"]
     assert [(tag["Key"], tag["ResourceType"]) for tag in tags] == [("k", "natgateway")]
+
+
+def test_oidc_provider_client_ids_can_be_added_and_removed(aws_env):
+    iam = boto3.client("iam")
+    arn = iam.create_open_id_connect_provider(
+        Url="https://oidc.eks.ap-northeast-2.amazonaws.com/id/FIDELITYCLIENTIDS", ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"])["OpenIDConnectProviderArn"]
+    try:
+        for client_id in ("queue-api", "queue-api"):  # twice: idempotent, as on AWS
+            iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID=client_id)
+        assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ClientIDList"] == [
+            "sts.amazonaws.com", "queue-api"]
+        for client_id in ("sts.amazonaws.com", "sts.amazonaws.com"):
+            iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID=client_id)
+        assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ClientIDList"] == ["queue-api"]
+    finally:
+        iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="queue-api")

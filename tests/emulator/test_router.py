@@ -46,3 +46,17 @@ def test_unsigned_or_unknown_requests_resolve_to_nothing():
                                                  ("ListAddons", False), ("GetResources", False), (None, True)])
 def test_mutating_classification(operation, mutating):
     assert is_mutating(operation) is mutating
+
+
+def test_labels_are_matched_encoded_and_decoded():
+    # botocore encodes '/' in a label (%2F); PATH_INFO has it decoded, so the path as sent is matched.
+    principal = "arn:aws:iam::123456789012:role/teams/ci"
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/clusters/queue/access-entries/" + principal,
+               "RAW_URI": "/clusters/queue/access-entries/arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fteams%2Fci?x=1"}
+    assert match_rest_operation("eks", environ) == ("DescribeAccessEntry", {"name": "queue", "principalArn": principal})
+
+
+def test_the_signing_region_is_resolved():
+    request = resolve({"HTTP_AUTHORIZATION": signed("eks"), "REQUEST_METHOD": "GET", "PATH_INFO": "/clusters/queue/addons"}, b"")
+    assert (request.operation, request.region) == ("ListAddons", "ap-northeast-2")
+    assert resolve({"REQUEST_METHOD": "GET"}, b"").region is None

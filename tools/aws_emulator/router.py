@@ -6,7 +6,7 @@ operations moto lacks to the project's own handlers.
 
 import functools
 import re
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import botocore.session
 
@@ -40,12 +40,17 @@ def service_model(service):
         return None
 
 
+def credential_scope(header):
+    """(region, signing name) from a SigV4 Authorization header's credential scope, or (None, None)."""
+    match = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request", header or "")
+    return match.groups() if match else (None, None)
+
+
 def service_from_authorization(header):
     """The botocore service name from a SigV4 Authorization header's credential scope."""
-    match = re.search(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request", header or "")
-    if not match:
+    signing_name = credential_scope(header)[1]
+    if signing_name is None:
         return None
-    signing_name = match.group(1)
     return SIGNING_NAME_TO_SERVICE.get(signing_name, signing_name)
 
 
@@ -88,23 +93,37 @@ def rest_routes(service):
     return sorted(routes, key=lambda route: route.specificity, reverse=True)
 
 
+def request_path(environ):
+    """(path, still percent-encoded?) of a request.
+
+    Labels may hold an encoded '/' (EKS takes principal and resource ARNs as labels) that PATH_INFO has
+    already decoded, so the path as sent is matched when the server passes it on (werkzeug does).
+    """
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return urlsplit(raw).path or "/", True
+    return environ.get("PATH_INFO") or "/", False
+
+
 def match_rest_operation(service, environ):
-    """(operation name, uri labels) for a REST request, or (None, {})."""
+    """(operation name, decoded uri labels) for a REST request, or (None, {})."""
     query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    path, encoded = request_path(environ)
     for route in rest_routes(service):
-        labels = route.match(environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/", query, environ)
+        labels = route.match(environ["REQUEST_METHOD"], path, query, environ)
         if labels is not None:
-            return route.name, labels
+            return route.name, {name: unquote(value) for name, value in labels.items()} if encoded else labels
     return None, {}
 
 
 class ResolvedRequest:
-    """What a request is: service, operation and, for REST services, the uri labels."""
+    """What a request is: service, operation, signing region and, for REST services, the uri labels."""
 
-    def __init__(self, service=None, operation=None, labels=None):
+    def __init__(self, service=None, operation=None, labels=None, region=None):
         self.service = service
         self.operation = operation
         self.labels = labels or {}
+        self.region = region
 
     @property
     def mutating(self):
@@ -113,20 +132,22 @@ class ResolvedRequest:
 
 def resolve(environ, body):
     """Resolve a WSGI environ and its body bytes to a ResolvedRequest."""
-    service = service_from_authorization(environ.get("HTTP_AUTHORIZATION"))
+    authorization = environ.get("HTTP_AUTHORIZATION")
+    service = service_from_authorization(authorization)
+    region = credential_scope(authorization)[0]
     model = service_model(service) if service else None
     if model is None:
-        return ResolvedRequest(service)
+        return ResolvedRequest(service, region=region)
     protocol = model.metadata["protocol"]
     if protocol in ("query", "ec2"):
         params = parse_qs(environ.get("QUERY_STRING", ""))
         params.update(parse_qs(body.decode("utf-8", "replace")))
-        return ResolvedRequest(service, params.get("Action", [None])[0])
+        return ResolvedRequest(service, params.get("Action", [None])[0], region=region)
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
-        return ResolvedRequest(service, target.rpartition(".")[2])
+        return ResolvedRequest(service, target.rpartition(".")[2], region=region)
     rpc = RPC_V2_PATH.match(environ.get("PATH_INFO", ""))
     if rpc:
-        return ResolvedRequest(service, rpc.group(1))
+        return ResolvedRequest(service, rpc.group(1), region=region)
     operation, labels = match_rest_operation(service, environ)
-    return ResolvedRequest(service, operation, labels)
+    return ResolvedRequest(service, operation, labels, region)

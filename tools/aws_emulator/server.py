@@ -48,7 +48,7 @@ class EmulatorApp:
 
         if handler is not None:
             status, headers, payload = handler.dispatch(
-                request.operation, request.labels, environ.get("QUERY_STRING", ""), _headers(environ), body
+                request.operation, request.labels, environ.get("QUERY_STRING", ""), _headers(environ), body, region=request.region
             )
             recording_start_response(f"{status} X", list(headers.items()))
             response = [payload]

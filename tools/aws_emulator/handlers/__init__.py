@@ -3,7 +3,9 @@
 Each handler serves only the operations it implements; every other request goes on to moto.
 """
 
-HANDLER_CLASSES = []
+from aws_emulator.handlers.eks import EksExtensions
+
+HANDLER_CLASSES = [EksExtensions]
 
 
 def build_handlers(handler_classes=None):

@@ -3,7 +3,8 @@
 A handler subclass names its botocore service and implements one method per operation, named
 after the operation in snake_case. Requests are parsed into the operation's input shape and
 validated with botocore's own validator before the method runs, so a malformed request gets the
-ValidationException AWS would send.
+ValidationException AWS would send. While a method runs, `self.context` tells where the request went
+(its SigV4 region) and carries its headers, for handlers whose state is per account and region.
 """
 
 import json
@@ -39,6 +40,14 @@ def _coerce(value, shape):
     return value
 
 
+class RequestContext:
+    """The request an operation serves, beyond its input: the signing region and the headers (lower-case names)."""
+
+    def __init__(self, region=None, headers=None):
+        self.region = region
+        self.headers = headers or {}
+
+
 class RestJsonHandler:
     """Serves the operations of one REST-JSON service that this class implements."""
 
@@ -48,6 +57,7 @@ class RestJsonHandler:
         self.model = service_model(self.service)
         self.lock = threading.RLock()
         self.validator = ParamValidator()
+        self.context = RequestContext()
 
     def handles(self, operation):
         return operation is not None and hasattr(self, snake_case(operation))
@@ -82,12 +92,14 @@ class RestJsonHandler:
         if report.has_errors():
             raise ServiceError("ValidationException", report.generate_report())
 
-    def dispatch(self, operation, labels, query_string, headers, body):
+    def dispatch(self, operation, labels, query_string, headers, body, region=None):  # pylint: disable=too-many-arguments
         """Run an operation; returns (status, headers, body bytes) as AWS would answer."""
         try:
             params = self.parse(operation, labels, query_string, headers, body)
             self.validate(operation, params)
             with self.lock:
+                # Set under the lock, which the operation holds until it returns: one request at a time sees it.
+                self.context = RequestContext(region, headers)
                 result = getattr(self, snake_case(operation))(**params)
             status = self.model.operation_model(operation).http.get("responseCode", 200)
             return status, {"Content-Type": "application/json"}, json.dumps(result or {}, default=str).encode()

@@ -16,6 +16,7 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.gameops.platform.plugins.module_utils.eks_spec import EKS_OPTIONS, normalize_eks
 from ansible_collections.gameops.platform.plugins.module_utils.network_plan import PlanError, plan_subnets
 
 # Zone letters per region, so preflight can refuse an AZ count without calling AWS.
@@ -76,6 +77,7 @@ PLATFORM_OPTIONS = dict(
     region=dict(type="str", required=True),
     tags=dict(type="dict", default={}),
     network=dict(type="dict", required=True, options=NETWORK_OPTIONS),
+    eks=dict(type="dict", options=EKS_OPTIONS),
 )
 
 
@@ -185,8 +187,9 @@ def validate(spec):
     _check_name(params["environment"], "platform.environment", errors)
     platform_id = "%s-%s" % (params["name"], params["environment"])
     network = _network(params["network"], params["region"], platform_id, errors)
+    eks = normalize_eks(params["eks"], platform_id, errors) if params["eks"] else None
     if errors:
         raise SpecError(errors)
     tags = dict(params["tags"])
     tags.update({PLATFORM_TAG: platform_id, MANAGED_BY_TAG: COLLECTION})
-    return dict(params, id=platform_id, tags=tags, network=network)
+    return dict(params, id=platform_id, tags=tags, network=network, eks=eks)

@@ -83,7 +83,7 @@ def test_bad_input_names_the_field(path, value, expected):
 
 def test_unknown_top_level_key_is_refused():
     messages = errors_of(spec_with("eks_cluster", {}))
-    assert "platform.eks_cluster: unknown key; allowed here: environment, name, network, region, tags" in messages
+    assert "platform.eks_cluster: unknown key; allowed here: eks, environment, name, network, region, tags" in messages
 
 
 def test_every_problem_is_reported_at_once():
@@ -97,3 +97,54 @@ def test_missing_network_is_refused():
     spec = copy.deepcopy(VALID)
     del spec["network"]
     assert any("network" in message for message in errors_of(spec))
+
+
+EKS = {
+    "version": "1.31",
+    "node_groups": [
+        {"name": "on-demand", "instance_types": ["t3.large"], "min_size": 2, "max_size": 4},
+        {"name": "monitoring", "instance_types": ["t3.medium"], "labels": {"role": "monitoring"},
+         "taints": [{"key": "dedicated", "value": "monitoring", "effect": "NO_SCHEDULE"}]},
+    ],
+}
+
+
+def eks_spec(**changes):
+    spec = copy.deepcopy(VALID)
+    spec["eks"] = copy.deepcopy(EKS)
+    spec["eks"].update(changes)
+    return spec
+
+
+def test_eks_is_normalized_with_addon_order():
+    eks = validate(eks_spec())["eks"]
+    assert eks["cluster_name"] == "queue-infra-dev"
+    assert [a["name"] for a in eks["addons_before_nodes"]] == ["vpc-cni", "eks-pod-identity-agent"]
+    assert [a["name"] for a in eks["addons_after_nodes"]] == ["coredns", "kube-proxy", "aws-ebs-csi-driver"]
+    assert eks["node_groups"][0]["desired_size"] == 2
+    assert eks["endpoint"] == {"public_access": True, "private_access": True, "public_access_cidrs": ["0.0.0.0/0"]}
+    assert eks["authentication_mode"] == "API_AND_CONFIG_MAP"
+
+
+def node_group(**changes):
+    return [dict(EKS["node_groups"][0], **changes)]
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"version": "1.19"}, "platform.eks.version: '1.19' is not a supported Kubernetes version; allowed: 1.29"),
+        ({"node_groups": node_group(min_size=5, max_size=3)}, "platform.eks.node_groups[0]: min_size 5 must be between 0 and max_size 3"),
+        ({"node_groups": node_group(desired_size=9)}, "platform.eks.node_groups[0].desired_size: 9 must lie between min_size 2 and max_size 4"),
+        ({"node_groups": node_group(taints=[{"key": "k", "effect": "NoSchedule"}])}, "effect must be one of: NO_SCHEDULE, NO_EXECUTE, PREFER_NO_SCHEDULE"),
+        ({"node_groups": node_group(capacity_type="SPOT")}, "platform.eks.node_groups[0].instance_types: SPOT needs at least two instance types"),
+        ({"node_groups": node_group() + node_group()}, "platform.eks.node_groups: give at least one node group, with distinct names"),
+        ({"addons": [{"name": "istio"}]}, "platform.eks.addons[0].name: 'istio' is not a known addon; allowed: vpc-cni"),
+        ({"access_entries": [{"principal_arn": "admin"}]}, "platform.eks.access_entries[0].principal_arn: 'admin' is not an IAM role or user ARN"),
+        ({"endpoint": {"public_access": False, "private_access": False}}, "platform.eks.endpoint: public_access and private_access cannot both be false"),
+        ({"logging": ["api", "kubelet"]}, "logging must be one or more of"),
+    ],
+)
+def test_bad_eks_input_names_the_field(changes, expected):
+    messages = errors_of(eks_spec(**changes))
+    assert any(expected in message for message in messages), messages

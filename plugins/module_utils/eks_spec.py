@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# Copyright: gameops.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``eks`` section of the platform spec: schema, checks beyond types, normalized form."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
+
+# Addons the collection knows how to order. vpc-cni and the pod identity agent must run before
+# nodes join (nodes without a CNI never become Ready); the rest need nodes to schedule on.
+ADDONS_BEFORE_NODES = ("vpc-cni", "eks-pod-identity-agent")
+ADDONS_AFTER_NODES = ("coredns", "kube-proxy", "aws-ebs-csi-driver", "metrics-server")
+KNOWN_ADDONS = ADDONS_BEFORE_NODES + ADDONS_AFTER_NODES
+DEFAULT_ADDONS = ("vpc-cni", "eks-pod-identity-agent", "coredns", "kube-proxy", "aws-ebs-csi-driver")
+
+LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+AMI_TYPES = ["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"]
+ACCESS_POLICIES = ["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"]
+PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/.+$")
+LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+
+NODE_GROUP_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    instance_types=dict(type="list", elements="str", default=["t3.large"]),
+    capacity_type=dict(type="str", default="ON_DEMAND", choices=["ON_DEMAND", "SPOT"]),
+    ami_type=dict(type="str", default="AL2023_x86_64_STANDARD", choices=AMI_TYPES),
+    min_size=dict(type="int", default=1),
+    max_size=dict(type="int", default=3),
+    desired_size=dict(type="int"),
+    disk_size=dict(type="int", default=50),
+    labels=dict(type="dict", default={}),
+    taints=dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(
+            key=dict(type="str", required=True, no_log=False),
+            value=dict(type="str"),
+            effect=dict(type="str", required=True, choices=["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]),
+        ),
+    ),
+)
+
+EKS_OPTIONS = dict(
+    version=dict(type="str", required=True),
+    endpoint=dict(
+        type="dict",
+        default={},
+        options=dict(
+            public_access=dict(type="bool", default=True),
+            private_access=dict(type="bool", default=True),
+            public_access_cidrs=dict(type="list", elements="str", default=["0.0.0.0/0"]),
+        ),
+    ),
+    logging=dict(type="list", elements="str", default=["api", "audit", "authenticator"], choices=LOG_TYPES),
+    secrets_encryption=dict(type="bool", default=True),
+    authentication_mode=dict(type="str", default="API_AND_CONFIG_MAP", choices=["API", "API_AND_CONFIG_MAP"]),
+    node_groups=dict(type="list", elements="dict", required=True, options=NODE_GROUP_OPTIONS),
+    addons=dict(
+        type="list",
+        elements="dict",
+        options=dict(
+            name=dict(type="str", required=True),
+            version=dict(type="str", default="latest"),
+            configuration_values=dict(type="dict"),
+        ),
+    ),
+    access_entries=dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(
+            principal_arn=dict(type="str", required=True),
+            kubernetes_groups=dict(type="list", elements="str", default=[]),
+            policies=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    policy=dict(type="str", required=True, choices=ACCESS_POLICIES),
+                    namespaces=dict(type="list", elements="str", default=[]),
+                ),
+            ),
+        ),
+    ),
+)
+
+
+def _check_node_group(index, group, errors):
+    field = "platform.eks.node_groups[%d]" % index
+    if not 0 <= group["min_size"] <= group["max_size"] or group["max_size"] < 1:
+        errors.append("%s: min_size %d must be between 0 and max_size %d (and max_size at least 1)" % (field, group["min_size"], group["max_size"]))
+    desired = group["min_size"] if group["desired_size"] is None else group["desired_size"]
+    if not group["min_size"] <= desired <= group["max_size"]:
+        errors.append("%s.desired_size: %d must lie between min_size %d and max_size %d" % (field, desired, group["min_size"], group["max_size"]))
+    if group["capacity_type"] == "SPOT" and len(group["instance_types"]) < 2:
+        errors.append("%s.instance_types: SPOT needs at least two instance types so capacity can be found; got %s" % (field, group["instance_types"]))
+    for key in group["labels"]:
+        if not LABEL_KEY.match(key):
+            errors.append("%s.labels: %r is not a valid Kubernetes label key" % (field, key))
+    return dict(group, desired_size=desired)
+
+
+def _check_addons(addons, errors):
+    names = [addon["name"] for addon in addons]
+    for index, name in enumerate(names):
+        if name not in KNOWN_ADDONS:
+            errors.append("platform.eks.addons[%d].name: %r is not a known addon; allowed: %s" % (index, name, ", ".join(KNOWN_ADDONS)))
+        elif names.index(name) != index:
+            errors.append("platform.eks.addons[%d].name: %r is listed twice" % (index, name))
+
+
+def _check_access_entries(entries, errors):
+    for index, entry in enumerate(entries):
+        if not PRINCIPAL_ARN.match(entry["principal_arn"]):
+            errors.append("platform.eks.access_entries[%d].principal_arn: %r is not an IAM role or user ARN" % (index, entry["principal_arn"]))
+
+
+def _check_endpoint(endpoint, errors):
+    if not endpoint["public_access"] and not endpoint["private_access"]:
+        errors.append("platform.eks.endpoint: public_access and private_access cannot both be false")
+    for cidr in endpoint["public_access_cidrs"]:
+        try:
+            ipaddress.ip_network(cidr)
+        except ValueError:
+            errors.append("platform.eks.endpoint.public_access_cidrs: %r is not a valid CIDR" % cidr)
+
+
+def normalize_eks(eks, platform_id, errors):
+    """Check the eks section (already type-checked) and return it normalized."""
+    if eks["version"] not in KUBERNETES_VERSIONS:
+        errors.append("platform.eks.version: %r is not a supported Kubernetes version; allowed: %s" % (eks["version"], ", ".join(KUBERNETES_VERSIONS)))
+    _check_endpoint(eks["endpoint"], errors)
+    groups = [_check_node_group(index, group, errors) for index, group in enumerate(eks["node_groups"])]
+    group_names = [group["name"] for group in groups]
+    if len(set(group_names)) != len(group_names) or not groups:
+        errors.append("platform.eks.node_groups: give at least one node group, with distinct names; got %s" % group_names)
+    addons = eks["addons"] if eks["addons"] is not None else [{"name": name, "version": "latest", "configuration_values": None} for name in DEFAULT_ADDONS]
+    _check_addons(addons, errors)
+    _check_access_entries(eks["access_entries"], errors)
+    return dict(
+        eks,
+        cluster_name=platform_id,
+        node_groups=groups,
+        addons_before_nodes=[addon for addon in addons if addon["name"] in ADDONS_BEFORE_NODES],
+        addons_after_nodes=[addon for addon in addons if addon["name"] not in ADDONS_BEFORE_NODES],
+    )

@@ -78,8 +78,6 @@ _raw:
     - k8s-aws-v1.aHR0cHM6Ly9zdHMuYXAtbm9ydGhlYXN0LTIuYW1hem9uYXdzLmNvbS8_QWN0aW9uPUdldENhbGxlcklkZW50aXR5Ji4uLg
 """
 
-import base64
-
 try:
     import botocore
 except ImportError:
@@ -90,40 +88,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.amazon.aws.plugins.plugin_utils.lookup import AWSLookupBase
 
-TOKEN_PREFIX = "k8s-aws-v1."
-K8S_AWS_ID_HEADER = "x-k8s-aws-id"
-URL_EXPIRES_IN = 60
-
-
-def _retrieve_k8s_aws_id(params, context, **kwargs):
-    """Moves the cluster name from the call's parameters into the request context."""
-    if K8S_AWS_ID_HEADER in params:
-        context[K8S_AWS_ID_HEADER] = params.pop(K8S_AWS_ID_HEADER)
-
-
-def _inject_k8s_aws_id_header(request, **kwargs):
-    """Adds the cluster name header before signing, so that it is among the signed headers."""
-    if K8S_AWS_ID_HEADER in request.context:
-        request.headers[K8S_AWS_ID_HEADER] = request.context[K8S_AWS_ID_HEADER]
-
-
-def register_k8s_aws_id_handlers(sts_client):
-    """The event handlers `aws eks get-token` registers on its STS client."""
-    events = sts_client.meta.events
-    events.register("provide-client-params.sts.GetCallerIdentity", _retrieve_k8s_aws_id)
-    events.register("before-sign.sts.GetCallerIdentity", _inject_k8s_aws_id_header)
-
-
-def make_token(sts_client, cluster_name):
-    """The bearer token for a cluster, from an STS client with the handlers registered."""
-    url = sts_client.generate_presigned_url(
-        "get_caller_identity",
-        Params={K8S_AWS_ID_HEADER: cluster_name},
-        ExpiresIn=URL_EXPIRES_IN,
-        HttpMethod="GET",
-    )
-    return TOKEN_PREFIX + base64.urlsafe_b64encode(url.encode("utf-8")).decode("utf-8").rstrip("=")
-
+from ansible_collections.gameops.platform.plugins.module_utils.eks_token import make_token, register_k8s_aws_id_handlers
 
 class LookupModule(AWSLookupBase):
     def run(self, terms, variables=None, **kwargs):

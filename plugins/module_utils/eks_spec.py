@@ -116,10 +116,19 @@ def _check_addons(addons, errors):
             errors.append("platform.eks.addons[%d].name: %r is listed twice" % (index, name))
 
 
-def _check_access_entries(entries, errors):
+def _access_entries(entries, errors):
+    """Check the entries and shape their policies as eks_access_entry takes them."""
+    shaped = []
     for index, entry in enumerate(entries):
         if not PRINCIPAL_ARN.match(entry["principal_arn"]):
             errors.append("platform.eks.access_entries[%d].principal_arn: %r is not an IAM role or user ARN" % (index, entry["principal_arn"]))
+        policies = [
+            {"policy": policy["policy"],
+             "access_scope": {"type": "namespace" if policy["namespaces"] else "cluster", "namespaces": policy["namespaces"]}}
+            for policy in entry["policies"]
+        ]
+        shaped.append({"principal_arn": entry["principal_arn"], "kubernetes_groups": entry["kubernetes_groups"], "access_policies": policies})
+    return shaped
 
 
 def _check_endpoint(endpoint, errors):
@@ -143,10 +152,10 @@ def normalize_eks(eks, platform_id, errors):
         errors.append("platform.eks.node_groups: give at least one node group, with distinct names; got %s" % group_names)
     addons = eks["addons"] if eks["addons"] is not None else [{"name": name, "version": "latest", "configuration_values": None} for name in DEFAULT_ADDONS]
     _check_addons(addons, errors)
-    _check_access_entries(eks["access_entries"], errors)
     return dict(
         eks,
         cluster_name=platform_id,
+        access_entries=_access_entries(eks["access_entries"], errors),
         node_groups=groups,
         addons_before_nodes=[addon for addon in addons if addon["name"] in ADDONS_BEFORE_NODES],
         addons_after_nodes=[addon for addon in addons if addon["name"] not in ADDONS_BEFORE_NODES],

@@ -148,3 +148,12 @@ def node_group(**changes):
 def test_bad_eks_input_names_the_field(changes, expected):
     messages = errors_of(eks_spec(**changes))
     assert any(expected in message for message in messages), messages
+
+
+def test_access_policies_are_shaped_for_the_module():
+    entry = {"principal_arn": "arn:aws:iam::123456789012:role/ops", "kubernetes_groups": ["ops"],
+             "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}, {"policy": "AmazonEKSViewPolicy", "namespaces": ["queue-system"]}]}
+    entries = validate(eks_spec(access_entries=[entry]))["eks"]["access_entries"]
+    assert entries == [{"principal_arn": "arn:aws:iam::123456789012:role/ops", "kubernetes_groups": ["ops"], "access_policies": [
+        {"policy": "AmazonEKSClusterAdminPolicy", "access_scope": {"type": "cluster", "namespaces": []}},
+        {"policy": "AmazonEKSViewPolicy", "access_scope": {"type": "namespace", "namespaces": ["queue-system"]}}]}]

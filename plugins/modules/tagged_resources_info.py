@@ -40,8 +40,9 @@ attributes:
     support: none
     description: The module only reads, so there is nothing to show a difference of.
 notes:
-  - Deleted NAT gateways stay visible (state C(deleted)) for about an hour on AWS, and the tagging
-    API lists them; they are left out of the result.
+  - Deleted NAT gateways stay visible (state C(deleted)) for about an hour on AWS, and KMS keys stay
+    until their deletion window ends (state C(PendingDeletion)); the tagging API lists both. They
+    are left out of the result.
 """
 
 EXAMPLES = r"""
@@ -88,13 +89,29 @@ def tag_filter_list(tag_filters):
     return filters
 
 
-def drop_deleted_nat_gateways(ec2, resources):
-    """Deleted NAT gateways linger in AWS's listings; they are gone for all purposes here."""
-    nat_ids = [resource["arn"].rpartition("/")[2] for resource in resources if ":natgateway/" in resource["arn"]]
-    if not nat_ids:
-        return resources
-    gateways = ec2.describe_nat_gateways(aws_retry=True, NatGatewayIds=nat_ids)["NatGateways"]
-    deleted = set(gateway["NatGatewayId"] for gateway in gateways if gateway["State"] == "deleted")
+def deleted_nat_gateways(module, arns):
+    ids = [arn.rpartition("/")[2] for arn in arns]
+    gateways = ec2.describe_nat_gateways(aws_retry=True, NatGatewayIds=ids)["NatGateways"]
+    return set(gateway["NatGatewayId"] for gateway in gateways if gateway["State"] == "deleted")
+
+
+def deleted_kms_keys(module, arns):
+    kms = module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
+    keys = [kms.describe_key(aws_retry=True, KeyId=arn)["KeyMetadata"] for arn in arns]
+    return set(key["KeyId"] for key in keys if key["KeyState"] in ("PendingDeletion", "PendingReplicaDeletion"))
+
+
+# ARN fragment to a function returning the ids, among those ARNs, of resources already deleted.
+LINGERING = {":natgateway/": deleted_nat_gateways, ":key/": deleted_kms_keys}
+
+
+def drop_deleted(module, resources):
+    """Deleted resources that AWS keeps listing for a while are gone for all purposes here."""
+    deleted = set()
+    for fragment, find_deleted in LINGERING.items():
+        arns = [resource["arn"] for resource in resources if fragment in resource["arn"]]
+        if arns:
+            deleted |= find_deleted(module, arns)
     return [resource for resource in resources if resource["arn"].rpartition("/")[2] not in deleted]
 
 
@@ -107,7 +124,6 @@ def main():
         supports_check_mode=True,
     )
     client = module.client("resourcegroupstaggingapi", retry_decorator=AWSRetry.jittered_backoff())
-    ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
     request = {"TagFilters": tag_filter_list(module.params["tag_filters"])}
     if module.params["resource_types"]:
         request["ResourceTypeFilters"] = module.params["resource_types"]
@@ -117,7 +133,7 @@ def main():
             {"arn": mapping["ResourceARN"], "tags": boto3_tag_list_to_ansible_dict(mapping.get("Tags", []))}
             for mapping in pages.get("ResourceTagMappingList", [])
         ]
-        resources = drop_deleted_nat_gateways(ec2, resources)
+        resources = drop_deleted(module, resources)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to list tagged resources")
     module.exit_json(changed=False, resources=resources)

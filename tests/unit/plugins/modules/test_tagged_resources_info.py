@@ -22,3 +22,13 @@ def test_lists_only_matching_and_skips_deleted_nat_gateways(aws_env):
     listed = run_module(tagged_resources_info, dict(tag_filters={"gameops:platform": "listing-test"}))
     assert [resource["arn"].rpartition("/")[2] for resource in listed["resources"]] == [vpc_id]
     assert listed["resources"][0]["tags"] == {"gameops:platform": "listing-test"}
+
+
+def test_keys_pending_deletion_are_left_out(aws_env):
+    kms = boto3.client("kms")
+    tags = [{"TagKey": "gameops:platform", "TagValue": "kms-listing"}]
+    kept = kms.create_key(Tags=tags)["KeyMetadata"]["KeyId"]
+    doomed = kms.create_key(Tags=tags)["KeyMetadata"]["KeyId"]
+    kms.schedule_key_deletion(KeyId=doomed, PendingWindowInDays=7)
+    listed = run_module(tagged_resources_info, dict(tag_filters={"gameops:platform": "kms-listing"}))
+    assert [resource["arn"].rpartition("/")[2] for resource in listed["resources"]] == [kept]

@@ -91,6 +91,7 @@ def tag_filter_list(tag_filters):
 
 def deleted_nat_gateways(module, arns):
     ids = [arn.rpartition("/")[2] for arn in arns]
+    ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
     gateways = ec2.describe_nat_gateways(aws_retry=True, NatGatewayIds=ids)["NatGateways"]
     return set(gateway["NatGatewayId"] for gateway in gateways if gateway["State"] == "deleted")
 

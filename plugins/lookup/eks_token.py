@@ -90,6 +90,7 @@ from ansible_collections.amazon.aws.plugins.plugin_utils.lookup import AWSLookup
 
 from ansible_collections.gameops.platform.plugins.module_utils.eks_token import make_token, register_k8s_aws_id_handlers
 
+
 class LookupModule(AWSLookupBase):
     def run(self, terms, variables=None, **kwargs):
         super().run(terms, variables, **kwargs)

@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """EKS bearer tokens, made the way ``aws eks get-token`` makes them, without the AWS CLI.
 
-Used by the ``eks_token`` lookup, and run as a kubectl exec credential plugin by the kubeconfig
-the ``eks`` role writes (``python -m ...module_utils.eks_token CLUSTER REGION``), so the file holds
-no token and stays the same from run to run.
+Used by the ``eks_token`` lookup, and by the kubectl exec credential plugin of the kubeconfig the
+``eks`` role writes (roles/eks/files/eks_exec_credential.py), so that file holds no token and stays
+the same from run to run.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,8 +14,6 @@ __metaclass__ = type
 
 import base64
 import datetime
-import json
-import sys
 
 TOKEN_PREFIX = "k8s-aws-v1."
 K8S_AWS_ID_HEADER = "x-k8s-aws-id"
@@ -65,9 +63,3 @@ def exec_credential(cluster_name, region):
         "spec": {},
         "status": {"token": make_token(sts_client, cluster_name), "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ")},
     }
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: python -m ansible_collections.gameops.platform.plugins.module_utils.eks_token CLUSTER REGION")
-    print(json.dumps(exec_credential(sys.argv[1], sys.argv[2])))

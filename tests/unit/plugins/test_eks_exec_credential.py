@@ -7,13 +7,14 @@ import sys
 
 from conftest import ROOT
 
+PLUGIN = os.path.join(ROOT, "roles", "eks", "files", "eks_exec_credential.py")
+
 
 def test_exec_credential_plugin_prints_a_token_for_kubectl():
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, ".ansible", "collections"),
                AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="secret")
     env.pop("AWS_ENDPOINT_URL", None)
-    printed = subprocess.run([sys.executable, "-m", "ansible_collections.gameops.platform.plugins.module_utils.eks_token",
-                              "queue-infra-prod", "ap-northeast-2"], env=env, capture_output=True, text=True, check=True).stdout
+    printed = subprocess.run([sys.executable, PLUGIN, "queue-infra-prod", "ap-northeast-2"], env=env, capture_output=True, text=True, check=True).stdout
     credential = json.loads(printed)
     assert credential["kind"] == "ExecCredential" and credential["apiVersion"] == "client.authentication.k8s.io/v1beta1"
     token = credential["status"]["token"]
@@ -27,7 +28,7 @@ def test_exec_credential_plugin_prints_a_token_for_kubectl():
 
 
 def test_exec_credential_plugin_usage_error():
-    result = subprocess.run([sys.executable, "-m", "ansible_collections.gameops.platform.plugins.module_utils.eks_token"],
+    result = subprocess.run([sys.executable, PLUGIN],
                             env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, ".ansible", "collections")),
                             capture_output=True, text=True, check=False)
     assert result.returncode != 0 and "usage:" in result.stderr

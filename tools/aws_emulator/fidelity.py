@@ -56,6 +56,68 @@ def iam_oidc_provider_client_ids():
             setattr(IamResponse, operation.__name__, respond(operation.__name__))
 
 
+def eks_creation_defaults():
+    """CreateCluster and CreateNodegroup give what AWS gives, and refuse what AWS refuses.
+
+    moto creates clusters at Kubernetes 1.19 where AWS takes the newest version, and nodegroups at 1.19
+    where AWS takes the cluster's; it keeps resourcesVpcConfig as sent (AWS adds the endpoint access
+    defaults, the VPC and the cluster security group), drops accessConfig, gives nodegroups an AMI release
+    of 1.19 and no updateConfig, and shares one default scaling configuration between nodegroups.
+    The details are in aws_emulator.handlers.eks_clusters.
+    """
+    # pylint: disable=import-outside-toplevel,protected-access  # moto loads slowly; its responses' own helpers
+    from moto.ec2.exceptions import InvalidSubnetIdError
+    from moto.ec2.models import ec2_backends
+    from moto.eks import exceptions
+    from moto.eks.responses import EKSResponse
+
+    from aws_emulator.handlers import eks_clusters
+    from aws_emulator.handlers.base import ServiceError
+
+    create_cluster, create_nodegroup = EKSResponse.create_cluster, EKSResponse.create_nodegroup
+    if getattr(create_cluster, "corrected", False):
+        return
+
+    def checked(check, *args):
+        try:
+            check(*args)
+        except ServiceError as error:
+            raise getattr(exceptions, error.code)(message=error.message) from error
+
+    def vpc_of(response, subnet_ids):
+        ec2 = ec2_backends[response.current_account][response.region]
+        for subnet_id in subnet_ids:
+            try:
+                return ec2.get_subnet(subnet_id).vpc_id
+            except InvalidSubnetIdError:
+                continue
+        return None
+
+    def corrected_create_cluster(response):
+        members = ("name", "version", "resourcesVpcConfig", "logging", "accessConfig", "encryptionConfig")
+        params = {name: response._get_param(name) for name in members}
+        checked(eks_clusters.check_cluster_request, params)
+        result = create_cluster(response)
+        vpc_id = vpc_of(response, (params["resourcesVpcConfig"] or {}).get("subnetIds") or [])
+        eks_clusters.complete_cluster(response.eks_backend.clusters[params["name"]], params, vpc_id)
+        return result
+
+    def corrected_create_nodegroup(response):
+        members = ("name", "nodegroupName", "version", "releaseVersion", "amiType", "diskSize", "launchTemplate", "scalingConfig",
+                   "updateConfig", "labels", "taints", "remoteAccess")
+        params = {name: response._get_param(name) for name in members}
+        cluster = response.eks_backend.clusters.get(params["name"])
+        if cluster is not None:
+            checked(eks_clusters.check_nodegroup_request, cluster, params)
+        result = create_nodegroup(response)
+        eks_clusters.complete_nodegroup(cluster, cluster.nodegroups[params["nodegroupName"]], params)
+        return result
+
+    corrected_create_cluster.corrected = True
+    EKSResponse.create_cluster, EKSResponse.create_nodegroup = corrected_create_cluster, corrected_create_nodegroup
+
+
 def apply_all():
     ec2_tag_resource_types()
     iam_oidc_provider_client_ids()
+    eks_creation_defaults()

@@ -26,6 +26,7 @@ import yaml
 
 from aws_emulator.handlers import eks_catalog as catalog
 from aws_emulator.handlers.base import RestJsonHandler, ServiceError
+from aws_emulator.handlers.eks_clusters import ClusterUpdates, updates_of
 
 DEFAULT_REGION = "us-east-1"  # moto's, should a request carry no credential scope
 DEFAULT_PAGE_SIZE = 100
@@ -209,8 +210,11 @@ class ClusterState:
                 yield record[arn_key], record["tags"]
 
 
-class EksExtensions(RestJsonHandler):
-    """EKS addons, access entries and policies, pod identity associations and tags, over moto's clusters."""
+class EksExtensions(ClusterUpdates, RestJsonHandler):
+    """EKS addons, access entries and policies, pod identity associations and tags, over moto's clusters.
+
+    Cluster and nodegroup updates, and DescribeUpdate, come from ClusterUpdates (eks_clusters.py).
+    """
 
     service = "eks"
 
@@ -371,14 +375,16 @@ class EksExtensions(RestJsonHandler):
         changes = {"AddonVersion": addonVersion, "ServiceAccountRoleArn": serviceAccountRoleArn, "ResolveConflicts": resolveConflicts,
                    "ConfigurationValues": configurationValues,
                    "PodIdentityAssociations": None if podIdentityAssociations is None else json.dumps(addon["podIdentityAssociations"])}
-        return {"update": {
+        update = {
             "id": str(uuid.uuid4()),
             "status": "InProgress" if self._addon_status(addon) == "UPDATING" else "Successful",
             "type": "AddonUpdate",
             "params": [{"type": kind, "value": value} for kind, value in changes.items() if value is not None],
             "createdAt": addon["modifiedAt"],
             "errors": [],
-        }}
+        }
+        updates_of(addon)[update["id"]] = update  # for DescribeUpdate (eks_clusters.py)
+        return {"update": copy.deepcopy(update)}
 
     def delete_addon(self, clusterName, addonName, **_):
         """preserve has no effect: there are no Kubernetes objects to keep."""

@@ -4,6 +4,7 @@ import uuid
 import boto3
 import pytest
 
+from ansible_collections.gameops.platform.plugins.module_utils import waiting
 from ansible_collections.gameops.platform.plugins.modules import eks_cluster
 from conftest import run_module
 
@@ -233,3 +234,29 @@ def test_delete_then_delete_again(aws_env, args):
     again = run_module(eks_cluster, dict(name=args["name"], state="absent"))
     assert again["changed"] is False
     assert operations(aws_env, mark) == ["DescribeCluster"]
+
+
+def statuses_first(monkeypatch, module, function, statuses):
+    """Make the module see the given statuses in its first describe calls (AWS is slower than the emulator)."""
+    real, pending = getattr(module, function), list(statuses)
+
+    def describe(*args):
+        resource = real(*args)
+        if resource is not None and pending:
+            resource["status"] = pending.pop(0)
+        return resource
+
+    monkeypatch.setattr(module, function, describe)
+    monkeypatch.setattr(waiting.time, "sleep", lambda seconds: None)
+
+
+def test_wait_without_changes_waits_until_active(aws_env, args, monkeypatch):
+    """The role starts the cluster with wait=false, then runs again with wait=true to wait for it."""
+    run_module(eks_cluster, dict(args, wait=False))
+    statuses_first(monkeypatch, eks_cluster, "describe_cluster", ["CREATING", "CREATING"])
+    mark = aws_env.mark()
+    result = run_module(eks_cluster, args)
+    assert result["changed"] is False and result["cluster"]["status"] == "ACTIVE"
+    assert operations(aws_env, mark) == ["DescribeCluster"] * 3
+    statuses_first(monkeypatch, eks_cluster, "describe_cluster", ["CREATING"])
+    assert run_module(eks_cluster, dict(args, wait=False))["cluster"]["status"] == "CREATING"

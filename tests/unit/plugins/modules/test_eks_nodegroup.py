@@ -6,6 +6,7 @@ import pytest
 
 from ansible_collections.gameops.platform.plugins.modules import eks_nodegroup
 from conftest import run_module
+from test_eks_cluster import statuses_first
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -210,3 +211,21 @@ def test_delete_then_delete_again(aws_env, args):
     assert run_module(eks_nodegroup, absent)["changed"] is False
     assert operations(aws_env, mark) == ["DescribeNodegroup"]
     assert run_module(eks_nodegroup, dict(absent, cluster_name="no-such-cluster"))["changed"] is False
+
+
+def test_wait_without_changes_waits_until_active(aws_env, args, monkeypatch):
+    """The role starts nodegroups with wait=false, then runs again with wait=true to wait for them."""
+    run_module(eks_nodegroup, dict(args, wait=False))
+    statuses_first(monkeypatch, eks_nodegroup, "describe_nodegroup", ["CREATING", "CREATING"])
+    result = run_module(eks_nodegroup, args)
+    assert result["changed"] is False and result["nodegroup"]["status"] == "ACTIVE"
+
+
+def test_a_nodegroup_being_deleted_is_only_waited_for(aws_env, args, monkeypatch):
+    run_module(eks_nodegroup, args)
+    statuses_first(monkeypatch, eks_nodegroup, "describe_nodegroup", ["DELETING", "DELETING"])
+    mark = aws_env.mark()
+    result = run_module(eks_nodegroup, dict(cluster_name=args["cluster_name"], name=args["name"], state="absent", wait=False))
+    assert result["changed"] is False and mutating_calls(aws_env, mark) == []
+    refused = run_module(eks_nodegroup, dict(args, labels={}))
+    assert refused["failed"] is True and "is being deleted" in refused["msg"]

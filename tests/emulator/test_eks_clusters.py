@@ -1,0 +1,200 @@
+"""The emulator's EKS cluster and nodegroup corrections (fidelity.eks_creation_defaults, handlers/eks_clusters.py).
+
+Each test creates its own cluster, so tests share the session's emulator without meeting.
+"""
+
+import json
+import uuid
+
+import boto3
+import botocore.config
+import pytest
+from botocore.exceptions import ClientError
+
+ACCOUNT = "123456789012"
+REGION = "ap-northeast-2"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/eks-cluster"
+NODE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/eks-node"
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0c2d7a7e-1111-4c4c-9a9a-0123456789ab"
+
+
+@pytest.fixture
+def eks(aws_env):
+    return boto3.client("eks", region_name=REGION, config=botocore.config.Config(retries={"max_attempts": 1}))
+
+
+@pytest.fixture
+def subnets(aws_env):
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc_id = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    ids = [ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.40.{index}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
+           for index, zone in enumerate("ab")]
+    return vpc_id, ids
+
+
+def new_cluster(eks, subnet_ids=("subnet-a", "subnet-b"), **params):
+    name = "c-" + uuid.uuid4().hex[:8]
+    eks.create_cluster(name=name, roleArn=ROLE, resourcesVpcConfig={"subnetIds": list(subnet_ids)}, **params)
+    return name
+
+
+def new_nodegroup(eks, cluster, **params):
+    name = "ng-" + uuid.uuid4().hex[:6]
+    eks.create_nodegroup(clusterName=cluster, nodegroupName=name, nodeRole=NODE_ROLE, subnets=["subnet-a"], **params)
+    return name
+
+
+def error(call, **kwargs):
+    """(error code, message) of a call that must fail."""
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+
+
+def test_cluster_creation_defaults(eks, subnets):
+    vpc_id, subnet_ids = subnets
+    cluster = eks.describe_cluster(name=new_cluster(eks, subnet_ids))["cluster"]
+    assert cluster["version"] == "1.33"
+    config = cluster["resourcesVpcConfig"]
+    assert (config["vpcId"], config["subnetIds"], config["securityGroupIds"]) == (vpc_id, subnet_ids, [])
+    assert (config["endpointPublicAccess"], config["endpointPrivateAccess"], config["publicAccessCidrs"]) == (True, False, ["0.0.0.0/0"])
+    assert config["clusterSecurityGroupId"].startswith("sg-")
+    assert cluster["accessConfig"] == {"authenticationMode": "CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": True}
+    assert cluster["logging"] == {"clusterLogging": [{"types": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+                                                      "enabled": False}]}
+
+    named = eks.describe_cluster(name=new_cluster(eks, version="1.31", logging={"clusterLogging": [{"types": ["audit", "api"], "enabled": True}]},
+                                                  accessConfig={"authenticationMode": "API"}))["cluster"]
+    assert named["version"] == "1.31" and "vpcId" not in named["resourcesVpcConfig"]  # subnets unknown to EC2
+    assert named["logging"]["clusterLogging"] == [{"types": ["api", "audit"], "enabled": True},
+                                                  {"types": ["authenticator", "controllerManager", "scheduler"], "enabled": False}]
+    assert named["accessConfig"]["authenticationMode"] == "API"
+
+
+def test_cluster_creation_refusals(eks):
+    invalid = "InvalidParameterException"
+    before = eks.list_clusters()["clusters"]
+    assert error(new_cluster, eks=eks, version="1.19")[0] == invalid
+    assert error(new_cluster, eks=eks, accessConfig={"authenticationMode": "CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": False})[0] == invalid
+    assert error(new_cluster, eks=eks, logging={"clusterLogging": [{"types": ["kubelet"], "enabled": True}]})[0] == invalid
+    assert error(new_cluster, eks=eks, encryptionConfig=[{"resources": ["configmaps"], "provider": {"keyArn": KEY}}])[0] == invalid
+    assert eks.list_clusters()["clusters"] == before  # nothing made by a refused call
+
+
+def test_update_cluster_config_one_kind_per_call_and_merged(aws_env, eks, subnets):
+    name = new_cluster(eks, subnets[1])
+    mark = aws_env.mark()
+    update = eks.update_cluster_config(name=name, resourcesVpcConfig={"endpointPrivateAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]})["update"]
+    assert (update["type"], update["status"], update["errors"]) == ("EndpointAccessUpdate", "Successful", [])
+    assert update["params"] == [{"type": "EndpointPrivateAccess", "value": "true"}, {"type": "PublicAccessCidrs", "value": '["203.0.113.0/24"]'}]
+    assert eks.describe_update(name=name, updateId=update["id"])["update"] == update
+    config = eks.describe_cluster(name=name)["cluster"]["resourcesVpcConfig"]
+    assert config["subnetIds"] == subnets[1] and config["vpcId"] == subnets[0]  # merged, not replaced as moto does
+    assert (config["endpointPublicAccess"], config["endpointPrivateAccess"], config["publicAccessCidrs"]) == (True, True, ["203.0.113.0/24"])
+    assert [entry["operation"] for entry in aws_env.since(mark)] == ["UpdateClusterConfig", "DescribeUpdate", "DescribeCluster"]
+
+    logging = {"clusterLogging": [{"types": ["api", "audit"], "enabled": True}]}
+    assert eks.update_cluster_config(name=name, logging=logging)["update"]["type"] == "LoggingUpdate"
+    assert eks.describe_cluster(name=name)["cluster"]["logging"]["clusterLogging"][0] == {"types": ["api", "audit"], "enabled": True}
+    assert error(eks.update_cluster_config, name=name, logging=logging) == (
+        "InvalidParameterException", "No changes needed for the logging config provided")
+    both = error(eks.update_cluster_config, name=name, logging={"clusterLogging": [{"types": ["api"], "enabled": False}]},
+                 resourcesVpcConfig={"endpointPublicAccess": False})
+    assert both == ("InvalidParameterException", "Only one type of update can be allowed.")
+    assert error(eks.update_cluster_config, name=name, resourcesVpcConfig={"endpointPublicAccess": False, "endpointPrivateAccess": False})[0] == (
+        "InvalidParameterException")
+    assert error(eks.update_cluster_config, name=name, resourcesVpcConfig={"endpointPrivateAccess": True})[1].startswith(
+        "Cluster is already at the desired configuration")
+
+
+def test_authentication_mode_only_moves_towards_api(eks):
+    name = new_cluster(eks)
+    update = eks.update_cluster_config(name=name, accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})["update"]
+    assert (update["type"], update["params"]) == ("AccessConfigUpdate", [{"type": "AuthenticationMode", "value": "API_AND_CONFIG_MAP"}])
+    assert error(eks.update_cluster_config, name=name, accessConfig={"authenticationMode": "CONFIG_MAP"}) == (
+        "InvalidParameterException", "Unsupported authentication mode update from API_AND_CONFIG_MAP to CONFIG_MAP")
+    eks.update_cluster_config(name=name, accessConfig={"authenticationMode": "API"})
+    assert eks.describe_cluster(name=name)["cluster"]["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": True}
+
+
+def test_version_updates_one_minor_at_a_time(eks):
+    name = new_cluster(eks, version="1.31")
+    assert error(eks.update_cluster_version, name=name, version="1.33") == (
+        "InvalidParameterException", "Unsupported Kubernetes minor version update from 1.31 to 1.33")
+    assert error(eks.update_cluster_version, name=name, version="1.30")[0] == "InvalidParameterException"
+    update = eks.update_cluster_version(name=name, version="1.32")["update"]
+    assert (update["type"], update["params"][0]) == ("VersionUpdate", {"type": "Version", "value": "1.32"})
+    assert eks.describe_cluster(name=name)["cluster"]["version"] == "1.32"
+    eks.update_cluster_version(name=name, version="1.33")
+    assert error(eks.update_cluster_version, name=name, version="1.34")[0] == "InvalidParameterException"  # not offered yet
+    assert eks.describe_update(name=name, updateId=update["id"])["update"]["status"] == "Successful"
+    assert error(eks.describe_update, name=name, updateId=str(uuid.uuid4()))[0] == "ResourceNotFoundException"
+
+
+def test_encryption_can_be_added_never_changed(eks):
+    name = new_cluster(eks)
+    config = [{"resources": ["secrets"], "provider": {"keyArn": KEY}}]
+    update = eks.associate_encryption_config(clusterName=name, encryptionConfig=config)["update"]
+    assert (update["type"], json.loads(update["params"][0]["value"])) == ("AssociateEncryptionConfig", config)
+    assert eks.describe_cluster(name=name)["cluster"]["encryptionConfig"] == config
+    assert error(eks.associate_encryption_config, clusterName=name, encryptionConfig=config)[0] == "InvalidRequestException"
+
+
+def test_nodegroup_creation_defaults(eks):
+    cluster = new_cluster(eks, version="1.32")
+    nodegroup = eks.describe_nodegroup(clusterName=cluster, nodegroupName=new_nodegroup(eks, cluster))["nodegroup"]
+    assert (nodegroup["version"], nodegroup["amiType"], nodegroup["releaseVersion"]) == ("1.32", "AL2023_x86_64_STANDARD", "1.32.6-20250715")
+    assert (nodegroup["diskSize"], nodegroup["updateConfig"]) == (20, {"maxUnavailable": 1})
+    assert nodegroup["scalingConfig"] == {"minSize": 2, "maxSize": 2, "desiredSize": 2}
+    assert "remoteAccess" not in nodegroup
+    assert error(new_nodegroup, eks=eks, cluster=cluster, version="1.31")[0] == "InvalidParameterException"
+    assert error(new_nodegroup, eks=eks, cluster=cluster, scalingConfig={"minSize": 3, "maxSize": 2, "desiredSize": 2})[0] == (
+        "InvalidParameterException")
+    assert error(new_nodegroup, eks=eks, cluster=new_cluster(eks), amiType="AL2_x86_64")[0] == "InvalidParameterException"  # none for 1.33
+
+
+def test_nodegroup_config_updates(eks):
+    cluster = new_cluster(eks)
+    name = new_nodegroup(eks, cluster, labels={"role": "queue", "tier": "a"}, scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 2},
+                         taints=[{"key": "dedicated", "value": "queue", "effect": "NO_SCHEDULE"}])
+    other = new_nodegroup(eks, cluster)
+    update = eks.update_nodegroup_config(clusterName=cluster, nodegroupName=name, labels={"addOrUpdateLabels": {"tier": "b"}, "removeLabels": ["role"]},
+                                         taints={"removeTaints": [{"key": "dedicated", "value": "queue", "effect": "NO_SCHEDULE"}]},
+                                         scalingConfig={"maxSize": 5})["update"]
+    assert update["type"] == "ConfigUpdate"
+    assert [param["type"] for param in update["params"]] == ["LabelsToAdd", "LabelsToRemove", "TaintsToRemove", "MaxSize"]
+    assert eks.describe_update(name=cluster, nodegroupName=name, updateId=update["id"])["update"] == update
+    assert error(eks.describe_update, name=cluster, updateId=update["id"])[0] == "ResourceNotFoundException"  # not a cluster update
+    nodegroup = eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
+    assert (nodegroup["labels"], nodegroup["taints"]) == ({"tier": "b"}, [])
+    assert nodegroup["scalingConfig"] == {"minSize": 1, "maxSize": 5, "desiredSize": 2}
+    assert eks.describe_nodegroup(clusterName=cluster, nodegroupName=other)["nodegroup"]["scalingConfig"]["maxSize"] == 2  # nothing shared
+
+    assert error(eks.update_nodegroup_config, clusterName=cluster, nodegroupName=name, scalingConfig={"desiredSize": 6}) == (
+        "InvalidParameterException", "Desired capacity 6 can't be greater than max size 5")
+    assert error(eks.update_nodegroup_config, clusterName=cluster, nodegroupName=name,
+                 labels={"addOrUpdateLabels": {"a": "1"}, "removeLabels": ["a"]})[0] == "InvalidParameterException"
+    assert error(eks.update_nodegroup_config, clusterName=cluster, nodegroupName=name)[0] == "InvalidParameterException"
+    assert eks.update_nodegroup_config(clusterName=cluster, nodegroupName=name, updateConfig={"maxUnavailablePercentage": 25})["update"]["params"] == [
+        {"type": "MaxUnavailablePercentage", "value": "25"}]
+
+
+def test_nodegroup_version_follows_the_cluster(eks):
+    cluster = new_cluster(eks, version="1.31")
+    name = new_nodegroup(eks, cluster, releaseVersion="1.31.9-20250610")
+    assert error(eks.update_nodegroup_version, clusterName=cluster, nodegroupName=name, version="1.32")[0] == "InvalidParameterException"
+    update = eks.update_nodegroup_version(clusterName=cluster, nodegroupName=name)["update"]  # the newest release of its version
+    assert update["params"] == [{"type": "Version", "value": "1.31"}, {"type": "ReleaseVersion", "value": "1.31.10-20250715"}]
+    assert error(eks.update_nodegroup_version, clusterName=cluster, nodegroupName=name)[0] == "InvalidParameterException"  # nothing to do
+    eks.update_cluster_version(name=cluster, version="1.32")
+    update = eks.update_nodegroup_version(clusterName=cluster, nodegroupName=name, version="1.32")["update"]
+    assert eks.describe_update(name=cluster, nodegroupName=name, updateId=update["id"])["update"]["type"] == "VersionUpdate"
+    nodegroup = eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
+    assert (nodegroup["version"], nodegroup["releaseVersion"]) == ("1.32", "1.32.6-20250715")
+
+
+def test_addon_updates_can_be_described(eks):
+    cluster = new_cluster(eks)
+    eks.create_addon(clusterName=cluster, addonName="coredns")
+    update = eks.update_addon(clusterName=cluster, addonName="coredns", configurationValues='{"replicaCount": 3}')["update"]
+    assert eks.describe_update(name=cluster, addonName="coredns", updateId=update["id"])["update"] == update

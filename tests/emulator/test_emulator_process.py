@@ -61,3 +61,10 @@ def test_oidc_provider_client_ids_can_be_added_and_removed(aws_env):
         iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="queue-api")
+
+
+def test_kms_key_deletion_takes_the_key_arn(aws_env):
+    kms = boto3.client("kms")
+    arn = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.schedule_key_deletion(KeyId=arn, PendingWindowInDays=7)
+    assert kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"

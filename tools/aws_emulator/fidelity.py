@@ -117,7 +117,24 @@ def eks_creation_defaults():
     EKSResponse.create_cluster, EKSResponse.create_nodegroup = corrected_create_cluster, corrected_create_nodegroup
 
 
+def kms_key_arns():
+    """KMS takes a key's ARN wherever it takes its id.
+
+    moto's ScheduleKeyDeletion looks the given id up as-is, so an ARN (what amazon.aws.kms_key
+    passes) answers 500.
+    """
+    from moto.kms.models import KmsBackend  # pylint: disable=import-outside-toplevel  # moto loads slowly
+
+    schedule = KmsBackend.schedule_key_deletion
+
+    def schedule_key_deletion(backend, key_id, pending_window_in_days):
+        return schedule(backend, backend.any_id_to_key_id(key_id), pending_window_in_days)
+
+    KmsBackend.schedule_key_deletion = schedule_key_deletion
+
+
 def apply_all():
     ec2_tag_resource_types()
     iam_oidc_provider_client_ids()
     eks_creation_defaults()
+    kms_key_arns()

@@ -56,6 +56,10 @@ class Emulator:
     def since(self, mark):
         return self.requests()[mark:]
 
+    def mutations_since(self, mark):
+        """The operations that changed something since the mark, in order."""
+        return [entry["operation"] for entry in self.since(mark) if entry["mutating"]]
+
     def env(self):
         return {
             "AWS_ENDPOINT_URL": self.url,
@@ -80,6 +84,34 @@ def aws_env(emulator, monkeypatch):
     for key, value in emulator.env().items():
         monkeypatch.setenv(key, value)
     return emulator
+
+
+@pytest.fixture
+def api_calls(monkeypatch):
+    """Every AWS call made in this process from here on, as (operation, parameters)."""
+    import botocore.client  # pylint: disable=import-outside-toplevel
+
+    calls = []
+    make_api_call = botocore.client.BaseClient._make_api_call
+
+    def record(client, operation, params):
+        calls.append((operation, params))
+        return make_api_call(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
+    return calls
+
+
+def create_eks_cluster(prefix, version="1.31"):
+    """A cluster in the emulator, named uniquely, for tests of what hangs off clusters."""
+    import uuid  # pylint: disable=import-outside-toplevel
+
+    import boto3  # pylint: disable=import-outside-toplevel
+
+    name = "%s-%s" % (prefix, uuid.uuid4().hex[:8])
+    boto3.client("eks").create_cluster(name=name, version=version, roleArn="arn:aws:iam::123456789012:role/eks-cluster",
+                                       resourcesVpcConfig={"subnetIds": ["subnet-a", "subnet-b"]})
+    return name
 
 
 def run_module(module, args, check_mode=False, diff=False):

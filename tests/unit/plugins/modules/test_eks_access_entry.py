@@ -1,11 +1,9 @@
-import uuid
 
 import boto3
-import botocore.client
 import pytest
 
 from ansible_collections.gameops.platform.plugins.modules import eks_access_entry
-from conftest import run_module
+from conftest import create_eks_cluster, run_module
 
 PRINCIPAL = "arn:aws:iam::123456789012:role/ci-deployer"
 POLICY = "arn:aws:eks::aws:cluster-access-policy/"
@@ -15,28 +13,7 @@ CLUSTER_SCOPE = {"type": "cluster", "namespaces": []}
 
 @pytest.fixture
 def cluster(aws_env):
-    name = "access-" + uuid.uuid4().hex[:8]
-    boto3.client("eks").create_cluster(name=name, version="1.31", roleArn="arn:aws:iam::123456789012:role/eks-cluster",
-                                       resourcesVpcConfig={"subnetIds": ["subnet-a", "subnet-b"]})
-    return name
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS call made in this process from here on, as (operation, parameters)."""
-    calls = []
-    make_api_call = botocore.client.BaseClient._make_api_call
-
-    def record(client, operation, params):
-        calls.append((operation, params))
-        return make_api_call(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
-    return calls
-
-
-def mutating_calls(aws_env, mark):
-    return [entry["operation"] for entry in aws_env.since(mark) if entry["mutating"]]
+    return create_eks_cluster("access")
 
 
 def sent(api_calls):
@@ -65,13 +42,13 @@ def test_create_then_no_op(aws_env, cluster):
     assert planned["changed"] is True
     assert planned["diff"] == {"before": {}, "after": dict(principal_arn=PRINCIPAL, type="STANDARD", kubernetes_groups=["deployers"],
                                                            username=None, tags={"gameops:platform": "t"}, access_policies=policies)}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     assert boto3.client("eks").list_access_entries(clusterName=cluster)["accessEntries"] == []
 
     mark = aws_env.mark()
     created = run_module(eks_access_entry, args, diff=True)
     assert created["changed"] is True
-    assert mutating_calls(aws_env, mark) == ["CreateAccessEntry", "AssociateAccessPolicy", "AssociateAccessPolicy"]
+    assert aws_env.mutations_since(mark) == ["CreateAccessEntry", "AssociateAccessPolicy", "AssociateAccessPolicy"]
     username = "arn:aws:sts::123456789012:assumed-role/ci-deployer/{{SessionName}}"
     assert created["diff"]["after"] == dict(planned["diff"]["after"], username=username)
     entry = created["access_entry"]
@@ -83,7 +60,7 @@ def test_create_then_no_op(aws_env, cluster):
     again = run_module(eks_access_entry, args, diff=True)
     assert again["changed"] is False
     assert again["diff"]["before"] == again["diff"]["after"] == created["diff"]["after"]
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_policies_are_associated_and_disassociated_exactly(aws_env, cluster, api_calls):
@@ -152,7 +129,7 @@ def test_groups_and_username_update_exactly(aws_env, cluster, api_calls):
     assert planned["changed"] is True and planned["diff"]["after"]["kubernetes_groups"] == []
     planned = run_module(eks_access_entry, dict(base, state="absent"), check_mode=True)
     assert planned["changed"] is True
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_tags_update_and_purge(aws_env, cluster):
@@ -161,7 +138,7 @@ def test_tags_update_and_purge(aws_env, cluster):
     mark = aws_env.mark()
     result = run_module(eks_access_entry, dict(base, tags={"keep": "1", "add": "y"}))
     assert result["changed"] is True and result["access_entry"]["tags"] == {"keep": "1", "add": "y"}
-    assert sorted(mutating_calls(aws_env, mark)) == ["TagResource", "UntagResource"]
+    assert sorted(aws_env.mutations_since(mark)) == ["TagResource", "UntagResource"]
     assert run_module(eks_access_entry, base)["changed"] is False
 
 
@@ -185,7 +162,7 @@ def test_clear_failures(aws_env, cluster):
 
     missing = run_module(eks_access_entry, dict(base, cluster_name="no-such-cluster"))
     assert missing["failed"] is True and missing["msg"] == "EKS cluster no-such-cluster does not exist in region ap-northeast-2"
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
     gone = run_module(eks_access_entry, dict(base, cluster_name="no-such-cluster", state="absent"))
     assert gone["changed"] is False and "failed" not in gone
@@ -205,10 +182,10 @@ def test_delete_and_delete_again(aws_env, cluster):
     assert deleted["changed"] is True and deleted["access_entry"] == {}
     assert deleted["diff"]["before"]["access_policies"] == [dict(policy_arn=VIEW, access_scope=CLUSTER_SCOPE)]
     assert deleted["diff"]["after"] == {}
-    assert mutating_calls(aws_env, mark) == ["DeleteAccessEntry"]
+    assert aws_env.mutations_since(mark) == ["DeleteAccessEntry"]
     assert boto3.client("eks").list_access_entries(clusterName=cluster)["accessEntries"] == []
 
     mark = aws_env.mark()
     again = run_module(eks_access_entry, dict(cluster_name=cluster, principal_arn=PRINCIPAL, state="absent"), diff=True)
     assert again["changed"] is False and again["diff"] == {"before": {}, "after": {}}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []

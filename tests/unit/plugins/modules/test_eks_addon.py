@@ -1,12 +1,10 @@
 import json
-import uuid
 
 import boto3
-import botocore.client
 import pytest
 
 from ansible_collections.gameops.platform.plugins.modules import eks_addon
-from conftest import run_module
+from conftest import create_eks_cluster, run_module
 
 ROLE = "arn:aws:iam::123456789012:role/vpc-cni"
 OTHER_ROLE = "arn:aws:iam::123456789012:role/vpc-cni-v2"
@@ -14,34 +12,9 @@ LATEST_VPC_CNI = "v1.19.5-eksbuild.3"  # the newest vpc-cni in the emulator's ca
 OLDER_VPC_CNI = "v1.19.2-eksbuild.1"
 
 
-def create_cluster(version="1.31"):
-    name = "addons-" + uuid.uuid4().hex[:8]
-    boto3.client("eks").create_cluster(name=name, version=version, roleArn="arn:aws:iam::123456789012:role/eks-cluster",
-                                       resourcesVpcConfig={"subnetIds": ["subnet-a", "subnet-b"]})
-    return name
-
-
 @pytest.fixture
 def cluster(aws_env):
-    return create_cluster()
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS call made in this process from here on, as (operation, parameters)."""
-    calls = []
-    make_api_call = botocore.client.BaseClient._make_api_call
-
-    def record(client, operation, params):
-        calls.append((operation, params))
-        return make_api_call(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
-    return calls
-
-
-def mutating_calls(aws_env, mark):
-    return [entry["operation"] for entry in aws_env.since(mark) if entry["mutating"]]
+    return create_eks_cluster("addons")
 
 
 def aws_addon(cluster, name="vpc-cni"):
@@ -59,13 +32,13 @@ def test_create_then_no_op(aws_env, cluster):
     planned = run_module(eks_addon, args, check_mode=True, diff=True)
     assert planned["changed"] is True
     assert planned["diff"] == {"before": {}, "after": dict(expected, addon_arn=None)}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     assert boto3.client("eks").list_addons(clusterName=cluster)["addons"] == []
 
     mark = aws_env.mark()
     created = run_module(eks_addon, args, diff=True)
     assert created["changed"] is True
-    assert mutating_calls(aws_env, mark) == ["CreateAddon"]
+    assert aws_env.mutations_since(mark) == ["CreateAddon"]
     assert created["addon"]["status"] == "ACTIVE"
     assert created["addon"]["addon_arn"] == aws_addon(cluster)["addonArn"]
     assert created["diff"] == {"before": {}, "after": dict(expected, addon_arn=created["addon"]["addon_arn"])}
@@ -76,12 +49,12 @@ def test_create_then_no_op(aws_env, cluster):
     again = run_module(eks_addon, args, diff=True)
     assert again["changed"] is False
     assert again["diff"]["before"] == again["diff"]["after"] == created["diff"]["after"]
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
     # The same configuration as JSON or YAML text is no change either: it is compared as data.
     for text in ('{"env": {"ENABLE_PREFIX_DELEGATION": "true"}}', "env:\n  ENABLE_PREFIX_DELEGATION: 'true'\n"):
         assert run_module(eks_addon, dict(args, configuration_values=text))["changed"] is False
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_update_of_one_field_sends_only_that(aws_env, cluster, api_calls):
@@ -127,7 +100,7 @@ def test_update_of_one_field_sends_only_that(aws_env, cluster, api_calls):
     # Omitted options leave the addon as it is.
     mark = aws_env.mark()
     assert run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni"))["changed"] is False
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_check_mode_update_and_delete_make_no_mutating_call(aws_env, cluster):
@@ -142,7 +115,7 @@ def test_check_mode_update_and_delete_make_no_mutating_call(aws_env, cluster):
 
     planned = run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni", state="absent"), check_mode=True, diff=True)
     assert planned["changed"] is True and planned["diff"]["after"] == {}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     addon = aws_addon(cluster)
     assert (addon["addonVersion"], addon["tags"], "configurationValues" in addon) == (OLDER_VPC_CNI, {"a": "1"}, False)
 
@@ -151,7 +124,7 @@ def test_check_mode_update_and_delete_make_no_mutating_call(aws_env, cluster):
                                                ("v1.11.1-eksbuild.13", "v1.11.1-eksbuild.13")])
 def test_version_resolution_on_the_clusters_kubernetes_version(aws_env, version, expected):
     # On 1.29, coredns v1.12.1 (1.33 only) does not run; v1.11.4 is the newest that does, v1.11.1 the default.
-    cluster = create_cluster("1.29")
+    cluster = create_eks_cluster("addons", "1.29")
     result = run_module(eks_addon, dict(cluster_name=cluster, name="coredns", version=version))
     assert result["changed"] is True and result["addon"]["addon_version"] == expected
     assert aws_addon(cluster, "coredns")["addonVersion"] == expected
@@ -161,14 +134,14 @@ def test_latest_upgrades_and_default_does_not_downgrade(aws_env, cluster):
     run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni", version=OLDER_VPC_CNI))
     mark = aws_env.mark()
     assert run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni"))["addon"]["addon_version"] == LATEST_VPC_CNI
-    assert mutating_calls(aws_env, mark) == ["UpdateAddon"]
+    assert aws_env.mutations_since(mark) == ["UpdateAddon"]
 
-    cluster = create_cluster("1.29")
+    cluster = create_eks_cluster("addons", "1.29")
     run_module(eks_addon, dict(cluster_name=cluster, name="coredns", version="latest"))
     mark = aws_env.mark()
     kept = run_module(eks_addon, dict(cluster_name=cluster, name="coredns", version="default"))
     assert kept["changed"] is False and kept["addon"]["addon_version"] == "v1.11.4-eksbuild.14"
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_clear_failures(aws_env, cluster):
@@ -188,7 +161,7 @@ def test_clear_failures(aws_env, cluster):
     assert bad["failed"] is True and "must be a JSON or YAML object" in bad["msg"]
     bad = run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni", service_account_role_arn=""))
     assert bad["failed"] is True and "can be replaced, not removed" in bad["msg"]
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
     # Nothing to delete on a cluster that does not exist.
     gone = run_module(eks_addon, dict(cluster_name="no-such-cluster", name="vpc-cni", state="absent"))
@@ -213,7 +186,7 @@ def test_tags_update_and_purge(aws_env, cluster):
     mark = aws_env.mark()
     result = run_module(eks_addon, dict(cluster_name=cluster, name="kube-proxy", tags={"keep": "1", "add": "y"}), diff=True)
     assert result["changed"] is True and result["addon"]["tags"] == {"keep": "1", "add": "y"}
-    assert sorted(mutating_calls(aws_env, mark)) == ["TagResource", "UntagResource"]
+    assert sorted(aws_env.mutations_since(mark)) == ["TagResource", "UntagResource"]
     assert result["diff"]["before"]["tags"] == {"keep": "1", "drop": "x"}
     assert aws_addon(cluster, "kube-proxy")["tags"] == {"keep": "1", "add": "y"}
     assert run_module(eks_addon, dict(cluster_name=cluster, name="kube-proxy", tags={"z": "1"}, purge_tags=False))["changed"] is True
@@ -227,7 +200,7 @@ def test_delete_and_delete_again(aws_env, cluster):
     assert deleted["changed"] is True and deleted["addon"] == {}
     assert deleted["diff"]["before"]["pod_identity_associations"] == [dict(service_account="aws-node", role_arn=ROLE)]
     assert deleted["diff"]["after"] == {}
-    assert mutating_calls(aws_env, mark) == ["DeleteAddon"]
+    assert aws_env.mutations_since(mark) == ["DeleteAddon"]
     eks = boto3.client("eks")
     assert eks.list_addons(clusterName=cluster)["addons"] == []
     assert eks.list_pod_identity_associations(clusterName=cluster)["associations"] == []
@@ -235,4 +208,4 @@ def test_delete_and_delete_again(aws_env, cluster):
     mark = aws_env.mark()
     again = run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni", state="absent"), diff=True)
     assert again["changed"] is False and again["diff"] == {"before": {}, "after": {}}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []

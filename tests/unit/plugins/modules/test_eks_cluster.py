@@ -41,10 +41,6 @@ def args(network, name):
     return dict(name=name, version="1.31", role_arn=network["role"], subnet_ids=network["subnets"], wait_timeout=30)
 
 
-def mutating_calls(aws_env, mark):
-    return [entry["operation"] for entry in aws_env.since(mark) if entry["mutating"]]
-
-
 def operations(aws_env, mark):
     return [entry["operation"] for entry in aws_env.since(mark)]
 
@@ -58,7 +54,7 @@ def test_create_then_no_op(aws_env, args, network):
     mark = aws_env.mark()
     created = run_module(eks_cluster, args, diff=True)
     assert created["changed"] is True
-    assert mutating_calls(aws_env, mark) == ["CreateCluster"]
+    assert aws_env.mutations_since(mark) == ["CreateCluster"]
     cluster = created["cluster"]
     assert (cluster["name"], cluster["version"], cluster["status"]) == (args["name"], "1.31", "ACTIVE")
     assert cluster["arn"] == "arn:aws:eks:ap-northeast-2:123456789012:cluster/" + args["name"]
@@ -85,7 +81,7 @@ def test_check_mode_makes_no_mutating_call(aws_env, args):
     mark = aws_env.mark()
     planned = run_module(eks_cluster, args, check_mode=True, diff=True)
     assert planned["changed"] is True and planned["cluster"] == {} and planned["diff"]["after"]["version"] == "1.31"
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
     run_module(eks_cluster, args)
     mark = aws_env.mark()
@@ -106,7 +102,7 @@ def test_check_mode_makes_no_mutating_call(aws_env, args):
     assert all("update" not in update for update in planned["updates"])
     changed = {key for key in planned["diff"]["after"] if planned["diff"]["after"][key] != planned["diff"]["before"][key]}
     assert changed == {"version", "logging", "authentication_mode", "encryption_kms_key_arn", "endpoint_private_access", "tags"}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     assert described(args["name"])["version"] == "1.31"
 
 
@@ -115,7 +111,7 @@ def test_logging_change_is_one_update(aws_env, args):
     mark = aws_env.mark()
     result = run_module(eks_cluster, dict(args, logging=["audit", "scheduler"]), diff=True)
     assert result["changed"] is True
-    assert mutating_calls(aws_env, mark) == ["UpdateClusterConfig"]
+    assert aws_env.mutations_since(mark) == ["UpdateClusterConfig"]
     assert (result["diff"]["before"]["logging"], result["diff"]["after"]["logging"]) == (["api"], ["audit", "scheduler"])
     [update] = result["updates"]
     assert (update["update"]["type"], update["update"]["status"]) == ("LoggingUpdate", "Successful")
@@ -129,7 +125,7 @@ def test_endpoint_change_keeps_the_network(aws_env, args, network):
     run_module(eks_cluster, args)
     mark = aws_env.mark()
     result = run_module(eks_cluster, dict(args, endpoint_private_access=True, public_access_cidrs=["203.0.113.0/24"]))
-    assert result["changed"] is True and mutating_calls(aws_env, mark) == ["UpdateClusterConfig"]
+    assert result["changed"] is True and aws_env.mutations_since(mark) == ["UpdateClusterConfig"]
     assert result["updates"][0]["update"]["type"] == "EndpointAccessUpdate"
     config = described(args["name"])["resourcesVpcConfig"]
     assert (config["endpointPublicAccess"], config["endpointPrivateAccess"], config["publicAccessCidrs"]) == (True, True, ["203.0.113.0/24"])
@@ -137,7 +133,7 @@ def test_endpoint_change_keeps_the_network(aws_env, args, network):
 
     mark = aws_env.mark()
     assert run_module(eks_cluster, dict(args, endpoint_private_access=True, public_access_cidrs=["203.0.113.0/24"]))["changed"] is False
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_each_kind_of_change_is_its_own_update_waiting_for_the_one_before(aws_env, args, network):
@@ -145,7 +141,7 @@ def test_each_kind_of_change_is_its_own_update_waiting_for_the_one_before(aws_en
     mark = aws_env.mark()
     result = run_module(eks_cluster, dict(args, logging=["api"], endpoint_public_access=False, endpoint_private_access=True,
                                           security_group_ids=[network["group"]], wait=False))
-    assert mutating_calls(aws_env, mark) == ["UpdateClusterConfig"] * 3
+    assert aws_env.mutations_since(mark) == ["UpdateClusterConfig"] * 3
     assert [update["update"]["type"] for update in result["updates"]] == ["EndpointAccessUpdate", "VpcConfigUpdate", "LoggingUpdate"]
     # Each update waits for the one before; with wait=false, not for the last.
     assert operations(aws_env, mark) == ["DescribeCluster", "UpdateClusterConfig", "DescribeUpdate", "UpdateClusterConfig", "DescribeUpdate",
@@ -159,7 +155,7 @@ def test_version_upgrade_one_minor_at_a_time(aws_env, args):
     mark = aws_env.mark()
     result = run_module(eks_cluster, dict(args, version="1.33"), diff=True)
     assert result["changed"] is True and result["cluster"]["version"] == "1.33"
-    assert mutating_calls(aws_env, mark) == ["UpdateClusterVersion", "UpdateClusterVersion"]
+    assert aws_env.mutations_since(mark) == ["UpdateClusterVersion", "UpdateClusterVersion"]
     assert [update["request"]["version"] for update in result["updates"]] == ["1.32", "1.33"]
     assert [update["update"]["status"] for update in result["updates"]] == ["Successful", "Successful"]
     assert operations(aws_env, mark) == ["DescribeCluster", "UpdateClusterVersion", "DescribeUpdate", "UpdateClusterVersion", "DescribeUpdate",
@@ -179,14 +175,14 @@ def test_impossible_changes_fail_before_any_change(aws_env, args, change, messag
     mark = aws_env.mark()
     result = run_module(eks_cluster, dict(args, logging=["api"], **change))
     assert result["failed"] is True and message in result["msg"]
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_encryption_can_be_added_but_never_changed_or_removed(aws_env, args):
     run_module(eks_cluster, args)
     mark = aws_env.mark()
     result = run_module(eks_cluster, dict(args, encryption_kms_key_arn=KEY))
-    assert result["changed"] is True and mutating_calls(aws_env, mark) == ["AssociateEncryptionConfig"]
+    assert result["changed"] is True and aws_env.mutations_since(mark) == ["AssociateEncryptionConfig"]
     assert described(args["name"])["encryptionConfig"] == [{"resources": ["secrets"], "provider": {"keyArn": KEY}}]
     assert run_module(eks_cluster, dict(args, encryption_kms_key_arn=KEY))["changed"] is False
     for other in (OTHER_KEY, ""):
@@ -198,7 +194,7 @@ def test_authentication_mode_moves_towards_api(aws_env, args):
     run_module(eks_cluster, args)
     mark = aws_env.mark()
     result = run_module(eks_cluster, dict(args, authentication_mode="API"))
-    assert result["changed"] is True and mutating_calls(aws_env, mark) == ["UpdateClusterConfig"]
+    assert result["changed"] is True and aws_env.mutations_since(mark) == ["UpdateClusterConfig"]
     assert result["cluster"]["access_config"] == {"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True}
 
 
@@ -207,29 +203,29 @@ def test_tags_change_without_an_update(aws_env, args):
     mark = aws_env.mark()
     result = run_module(eks_cluster, dict(args, tags={"a": "1", "c": "3"}), diff=True)
     assert result["changed"] is True and result["updates"] == []
-    assert sorted(mutating_calls(aws_env, mark)) == ["TagResource", "UntagResource"]
+    assert sorted(aws_env.mutations_since(mark)) == ["TagResource", "UntagResource"]
     assert described(args["name"])["tags"] == {"a": "1", "c": "3"} == result["diff"]["after"]["tags"]
     mark = aws_env.mark()
     assert run_module(eks_cluster, dict(args, tags={"d": "4"}, purge_tags=False))["cluster"]["tags"] == {"a": "1", "c": "3", "d": "4"}
-    assert mutating_calls(aws_env, mark) == ["TagResource"]
+    assert aws_env.mutations_since(mark) == ["TagResource"]
 
 
 def test_create_needs_role_and_subnets(aws_env, name):
     mark = aws_env.mark()
     result = run_module(eks_cluster, dict(name=name, version="1.31"))
     assert result["failed"] is True and "role_arn and subnet_ids are needed" in result["msg"]
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_delete_then_delete_again(aws_env, args):
     run_module(eks_cluster, args)
     mark = aws_env.mark()
     planned = run_module(eks_cluster, dict(name=args["name"], state="absent"), check_mode=True)
-    assert planned["changed"] is True and mutating_calls(aws_env, mark) == []
+    assert planned["changed"] is True and aws_env.mutations_since(mark) == []
     deleted = run_module(eks_cluster, dict(name=args["name"], state="absent"), diff=True)
     assert deleted["changed"] is True and deleted["cluster"] == {} and deleted["diff"]["after"] == {}
     assert deleted["diff"]["before"]["version"] == "1.31"
-    assert mutating_calls(aws_env, mark) == ["DeleteCluster"]
+    assert aws_env.mutations_since(mark) == ["DeleteCluster"]
     mark = aws_env.mark()
     again = run_module(eks_cluster, dict(name=args["name"], state="absent"))
     assert again["changed"] is False

@@ -36,10 +36,6 @@ def args(cluster):
                 taints=[dict(key="dedicated", value="queue", effect="NO_SCHEDULE")], wait_timeout=30)
 
 
-def mutating_calls(aws_env, mark):
-    return [entry["operation"] for entry in aws_env.since(mark) if entry["mutating"]]
-
-
 def operations(aws_env, mark):
     return [entry["operation"] for entry in aws_env.since(mark)]
 
@@ -57,7 +53,7 @@ def test_create_then_no_op(aws_env, args):
     args = dict(args, update_config=dict(max_unavailable=2), tags={"gameops:platform": "t"})
     mark = aws_env.mark()
     created = run_module(eks_nodegroup, args, diff=True)
-    assert created["changed"] is True and mutating_calls(aws_env, mark) == ["CreateNodegroup"]
+    assert created["changed"] is True and aws_env.mutations_since(mark) == ["CreateNodegroup"]
     nodegroup = created["nodegroup"]
     assert (nodegroup["status"], nodegroup["version"], nodegroup["release_version"]) == ("ACTIVE", "1.31", "1.31.10-20250715")
     assert nodegroup["scaling_config"] == {"min_size": 1, "max_size": 3, "desired_size": 2}
@@ -87,7 +83,7 @@ def test_check_mode_makes_no_mutating_call(aws_env, args):
     assert planned["changed"] is True
     assert planned["diff"]["after"]["labels"] == {"role": "batch"} and planned["diff"]["after"]["scaling"]["max_size"] == 6
     assert only_update(planned)["labels"] == {"add_or_update_labels": {"role": "batch"}, "remove_labels": ["tier"]}
-    assert mutating_calls(aws_env, mark) == ["CreateNodegroup"]
+    assert aws_env.mutations_since(mark) == ["CreateNodegroup"]
     assert described(args)["labels"] == {"role": "queue", "tier": "a"}
 
 
@@ -95,7 +91,7 @@ def test_scaling_leaves_the_desired_size_to_the_autoscaler(aws_env, args):
     run_module(eks_nodegroup, args)
     mark = aws_env.mark()
     result = run_module(eks_nodegroup, dict(args, scaling=dict(min_size=2, max_size=5, desired_size=3)))
-    assert mutating_calls(aws_env, mark) == ["UpdateNodegroupConfig"]
+    assert aws_env.mutations_since(mark) == ["UpdateNodegroupConfig"]
     assert only_update(result)["scaling_config"] == {"min_size": 2, "max_size": 5}  # desired 2 is within 2..5: left alone
     assert described(args)["scalingConfig"] == {"minSize": 2, "maxSize": 5, "desiredSize": 2}
 
@@ -103,7 +99,7 @@ def test_scaling_leaves_the_desired_size_to_the_autoscaler(aws_env, args):
     eks.update_nodegroup_config(clusterName=args["cluster_name"], nodegroupName=args["name"], scalingConfig={"desiredSize": 4})
     mark = aws_env.mark()
     assert run_module(eks_nodegroup, dict(args, scaling=dict(min_size=2, max_size=5, desired_size=3)))["changed"] is False
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
     result = run_module(eks_nodegroup, dict(args, scaling=dict(min_size=1, max_size=3)))  # 4 is above the new maximum
     assert only_update(result)["scaling_config"] == {"min_size": 1, "max_size": 3, "desired_size": 3}
@@ -119,7 +115,7 @@ def test_labels_change_exactly(aws_env, args):
     run_module(eks_nodegroup, args)
     mark = aws_env.mark()
     result = run_module(eks_nodegroup, dict(args, labels={"role": "queue", "tier": "b", "nodeType": "x"}))
-    assert mutating_calls(aws_env, mark) == ["UpdateNodegroupConfig"]
+    assert aws_env.mutations_since(mark) == ["UpdateNodegroupConfig"]
     assert only_update(result) == {"cluster_name": args["cluster_name"], "nodegroup_name": "workers",
                                    "labels": {"add_or_update_labels": {"tier": "b", "nodeType": "x"}}}  # label keys as they are
     result = run_module(eks_nodegroup, dict(args, labels={"tier": "b", "nodeType": "x"}))
@@ -133,14 +129,14 @@ def test_taints_change_exactly(aws_env, args):
     run_module(eks_nodegroup, args)
     mark = aws_env.mark()
     result = run_module(eks_nodegroup, dict(args, taints=[dict(key="dedicated", value="batch", effect="NO_SCHEDULE")]), diff=True)
-    assert mutating_calls(aws_env, mark) == ["UpdateNodegroupConfig"]
+    assert aws_env.mutations_since(mark) == ["UpdateNodegroupConfig"]
     assert only_update(result)["taints"] == {"add_or_update_taints": [{"key": "dedicated", "value": "batch", "effect": "NO_SCHEDULE"}],
                                              "remove_taints": [{"key": "spot", "effect": "PREFER_NO_SCHEDULE"}]}
     assert described(args)["taints"] == [{"key": "dedicated", "value": "batch", "effect": "NO_SCHEDULE"}]
     assert result["diff"]["after"]["taints"] == [{"key": "dedicated", "value": "batch", "effect": "NO_SCHEDULE"}]
     mark = aws_env.mark()
     assert run_module(eks_nodegroup, dict(args, taints=[dict(key="dedicated", value="batch", effect="NO_SCHEDULE")]))["changed"] is False
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 @pytest.mark.parametrize("option, value", [
@@ -153,7 +149,7 @@ def test_changes_eks_cannot_make_in_place_fail(aws_env, args, option, value):
     result = run_module(eks_nodegroup, dict(args, labels={"role": "other"}, **{option: value}))
     assert result["failed"] is True
     assert result["msg"].startswith("%s of nodegroup workers cannot be changed in place" % option)
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_version_follows_the_cluster(aws_env, args):
@@ -163,7 +159,7 @@ def test_version_follows_the_cluster(aws_env, args):
     mark = aws_env.mark()
     planned = run_module(eks_nodegroup, args, check_mode=True)
     assert [update["operation"] for update in planned["updates"]] == ["UpdateNodegroupVersion"]
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     mark = aws_env.mark()
 
     result = run_module(eks_nodegroup, dict(args, labels={"role": "queue"}), diff=True)
@@ -178,7 +174,7 @@ def test_version_follows_the_cluster(aws_env, args):
         mark = aws_env.mark()
         refused = run_module(eks_nodegroup, dict(args, version=version))
         assert refused["failed"] is True and message in refused["msg"]
-        assert mutating_calls(aws_env, mark) == []
+        assert aws_env.mutations_since(mark) == []
 
 
 def test_release_version_pinned_then_moved(aws_env, args):
@@ -186,7 +182,7 @@ def test_release_version_pinned_then_moved(aws_env, args):
     assert created["nodegroup"]["release_version"] == "1.31.9-20250610"
     mark = aws_env.mark()
     result = run_module(eks_nodegroup, dict(args, release_version="1.31.10-20250715"))
-    assert mutating_calls(aws_env, mark) == ["UpdateNodegroupVersion"]
+    assert aws_env.mutations_since(mark) == ["UpdateNodegroupVersion"]
     assert only_update(result)["release_version"] == "1.31.10-20250715" and "version" not in only_update(result)
     assert run_module(eks_nodegroup, args)["changed"] is False  # left out, the release is not compared
 
@@ -195,7 +191,7 @@ def test_create_needs_role_and_subnets(aws_env, args):
     mark = aws_env.mark()
     result = run_module(eks_nodegroup, dict(cluster_name=args["cluster_name"], name="workers"))
     assert result["failed"] is True and "node_role_arn and subnet_ids are needed" in result["msg"]
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_delete_then_delete_again(aws_env, args):
@@ -203,10 +199,10 @@ def test_delete_then_delete_again(aws_env, args):
     absent = dict(cluster_name=args["cluster_name"], name=args["name"], state="absent")
     mark = aws_env.mark()
     assert run_module(eks_nodegroup, absent, check_mode=True)["changed"] is True
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     deleted = run_module(eks_nodegroup, absent, diff=True)
     assert deleted["changed"] is True and deleted["nodegroup"] == {} and deleted["diff"]["after"] == {}
-    assert mutating_calls(aws_env, mark) == ["DeleteNodegroup"]
+    assert aws_env.mutations_since(mark) == ["DeleteNodegroup"]
     mark = aws_env.mark()
     assert run_module(eks_nodegroup, absent)["changed"] is False
     assert operations(aws_env, mark) == ["DescribeNodegroup"]
@@ -226,6 +222,6 @@ def test_a_nodegroup_being_deleted_is_only_waited_for(aws_env, args, monkeypatch
     statuses_first(monkeypatch, eks_nodegroup, "describe_nodegroup", ["DELETING", "DELETING"])
     mark = aws_env.mark()
     result = run_module(eks_nodegroup, dict(cluster_name=args["cluster_name"], name=args["name"], state="absent", wait=False))
-    assert result["changed"] is False and mutating_calls(aws_env, mark) == []
+    assert result["changed"] is False and aws_env.mutations_since(mark) == []
     refused = run_module(eks_nodegroup, dict(args, labels={}))
     assert refused["failed"] is True and "is being deleted" in refused["msg"]

@@ -1,11 +1,9 @@
-import uuid
 
 import boto3
-import botocore.client
 import pytest
 
 from ansible_collections.gameops.platform.plugins.modules import eks_pod_identity_association
-from conftest import run_module
+from conftest import create_eks_cluster, run_module
 
 ROLE = "arn:aws:iam::123456789012:role/queue-worker"
 OTHER_ROLE = "arn:aws:iam::123456789012:role/queue-worker-v2"
@@ -13,28 +11,7 @@ OTHER_ROLE = "arn:aws:iam::123456789012:role/queue-worker-v2"
 
 @pytest.fixture
 def cluster(aws_env):
-    name = "podid-" + uuid.uuid4().hex[:8]
-    boto3.client("eks").create_cluster(name=name, version="1.31", roleArn="arn:aws:iam::123456789012:role/eks-cluster",
-                                       resourcesVpcConfig={"subnetIds": ["subnet-a", "subnet-b"]})
-    return name
-
-
-@pytest.fixture
-def api_calls(monkeypatch):
-    """Every AWS call made in this process from here on, as (operation, parameters)."""
-    calls = []
-    make_api_call = botocore.client.BaseClient._make_api_call
-
-    def record(client, operation, params):
-        calls.append((operation, params))
-        return make_api_call(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
-    return calls
-
-
-def mutating_calls(aws_env, mark):
-    return [entry["operation"] for entry in aws_env.since(mark) if entry["mutating"]]
+    return create_eks_cluster("podid")
 
 
 def associations(cluster):
@@ -54,13 +31,13 @@ def test_create_then_no_op(aws_env, cluster):
     assert planned["changed"] is True
     assert planned["diff"] == {"before": {}, "after": dict(namespace="queue", service_account="worker", role_arn=ROLE,
                                                            association_arn=None, tags={"gameops:platform": "t"})}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     assert associations(cluster) == []
 
     mark = aws_env.mark()
     created = run_module(eks_pod_identity_association, args, diff=True)
     assert created["changed"] is True
-    assert mutating_calls(aws_env, mark) == ["CreatePodIdentityAssociation"]
+    assert aws_env.mutations_since(mark) == ["CreatePodIdentityAssociation"]
     [association] = associations(cluster)
     assert (association["namespace"], association["serviceAccount"], association["roleArn"], association["tags"]) == (
         "queue", "worker", ROLE, {"gameops:platform": "t"})
@@ -71,7 +48,7 @@ def test_create_then_no_op(aws_env, cluster):
     again = run_module(eks_pod_identity_association, args, diff=True)
     assert again["changed"] is False
     assert again["diff"]["before"] == again["diff"]["after"] == created["diff"]["after"]
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_role_change_updates_the_association(aws_env, cluster, api_calls):
@@ -81,7 +58,7 @@ def test_role_change_updates_the_association(aws_env, cluster, api_calls):
     mark = aws_env.mark()
     planned = run_module(eks_pod_identity_association, worker(cluster, role_arn=OTHER_ROLE), check_mode=True, diff=True)
     assert planned["changed"] is True and planned["diff"]["after"]["role_arn"] == OTHER_ROLE
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
     del api_calls[:]
     updated = run_module(eks_pod_identity_association, worker(cluster, role_arn=OTHER_ROLE), diff=True)
@@ -89,7 +66,7 @@ def test_role_change_updates_the_association(aws_env, cluster, api_calls):
     assert [(operation, {key: value for key, value in params.items() if key != "clientRequestToken"})
             for operation, params in api_calls if operation.startswith("Update")] == [
         ("UpdatePodIdentityAssociation", {"clusterName": cluster, "associationId": association_id, "roleArn": OTHER_ROLE})]
-    assert mutating_calls(aws_env, mark) == ["UpdatePodIdentityAssociation"]
+    assert aws_env.mutations_since(mark) == ["UpdatePodIdentityAssociation"]
     assert updated["association"]["association_id"] == association_id
     before, after = updated["diff"]["before"], updated["diff"]["after"]
     assert {key for key in after if after[key] != before[key]} == {"role_arn"}
@@ -111,7 +88,7 @@ def test_tags_update_and_purge(aws_env, cluster):
     mark = aws_env.mark()
     result = run_module(eks_pod_identity_association, worker(cluster, role_arn=ROLE, tags={"keep": "1", "add": "y"}))
     assert result["changed"] is True and result["association"]["tags"] == {"keep": "1", "add": "y"}
-    assert sorted(mutating_calls(aws_env, mark)) == ["TagResource", "UntagResource"]
+    assert sorted(aws_env.mutations_since(mark)) == ["TagResource", "UntagResource"]
     assert run_module(eks_pod_identity_association, worker(cluster, role_arn=ROLE))["changed"] is False
 
 
@@ -128,7 +105,7 @@ def test_clear_failures(aws_env, cluster):
     missing = run_module(eks_pod_identity_association, worker("no-such-cluster", role_arn=ROLE))
     assert missing["failed"] is True and missing["msg"] == "EKS cluster no-such-cluster does not exist in region ap-northeast-2"
     assert run_module(eks_pod_identity_association, worker(cluster))["failed"] is True  # role_arn is required
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
     gone = run_module(eks_pod_identity_association, worker("no-such-cluster", state="absent"))
     assert gone["changed"] is False and "failed" not in gone
@@ -138,15 +115,15 @@ def test_delete_and_delete_again(aws_env, cluster):
     run_module(eks_pod_identity_association, worker(cluster, role_arn=ROLE))
     mark = aws_env.mark()
     planned = run_module(eks_pod_identity_association, worker(cluster, state="absent"), check_mode=True)
-    assert planned["changed"] is True and mutating_calls(aws_env, mark) == []
+    assert planned["changed"] is True and aws_env.mutations_since(mark) == []
 
     deleted = run_module(eks_pod_identity_association, worker(cluster, state="absent"), diff=True)
     assert deleted["changed"] is True and deleted["association"] == {}
     assert deleted["diff"]["before"]["role_arn"] == ROLE and deleted["diff"]["after"] == {}
-    assert mutating_calls(aws_env, mark) == ["DeletePodIdentityAssociation"]
+    assert aws_env.mutations_since(mark) == ["DeletePodIdentityAssociation"]
     assert associations(cluster) == []
 
     mark = aws_env.mark()
     again = run_module(eks_pod_identity_association, worker(cluster, state="absent"), diff=True)
     assert again["changed"] is False and again["diff"] == {"before": {}, "after": {}}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []

@@ -31,11 +31,6 @@ def aws_view(bare):
             {tag["Key"]: tag["Value"] for tag in provider.get("Tags", [])})
 
 
-def mutating_calls(aws_env, mark):
-    """The operations that changed something since the mark, in order."""
-    return [entry["operation"] for entry in aws_env.since(mark) if entry["mutating"]]
-
-
 def test_create_then_no_op(aws_env, issuer):
     bare, url = issuer
     args = dict(url=url, tags={"gameops:platform": "t"})
@@ -47,7 +42,7 @@ def test_create_then_no_op(aws_env, issuer):
     assert created["client_id_list"] == ["sts.amazonaws.com"]
     assert created["thumbprint_list"] == [DEFAULT_THUMBPRINT]
     assert created["tags"] == {"gameops:platform": "t"}
-    assert mutating_calls(aws_env, mark) == ["CreateOpenIDConnectProvider"]
+    assert aws_env.mutations_since(mark) == ["CreateOpenIDConnectProvider"]
     assert aws_view(bare) == (["sts.amazonaws.com"], [DEFAULT_THUMBPRINT], {"gameops:platform": "t"})
     assert created["diff"]["before"] == {}
     assert created["diff"]["after"] == {key: created[key] for key in
@@ -58,7 +53,7 @@ def test_create_then_no_op(aws_env, issuer):
     assert again["changed"] is False
     assert again["arn"] == created["arn"]
     assert again["diff"]["before"] == again["diff"]["after"] == created["diff"]["after"]
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     assert [entry["operation"] for entry in aws_env.since(mark)] == [
         "ListOpenIDConnectProviders", "GetOpenIDConnectProvider"]
 
@@ -81,7 +76,7 @@ def test_check_mode_makes_no_mutating_call(aws_env, issuer):
     assert planned["diff"] == {"before": {}, "after": {
         "arn": None, "url": bare, "client_id_list": ["sts.amazonaws.com"],
         "thumbprint_list": [DEFAULT_THUMBPRINT], "tags": {"a": "1"}}}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     assert not [entry for entry in boto3.client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
                 if entry["Arn"] == provider_arn(bare)]
 
@@ -94,13 +89,13 @@ def test_check_mode_makes_no_mutating_call(aws_env, issuer):
     assert planned["client_id_list"] == ["extra", "sts.amazonaws.com"]
     assert planned["thumbprint_list"] == [OTHER_THUMBPRINT]
     assert planned["tags"] == {"b": "2"}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     assert aws_view(bare) == (["sts.amazonaws.com"], [DEFAULT_THUMBPRINT], {"a": "1"})
 
     mark = aws_env.mark()
     planned = run_module(iam_oidc_provider, dict(url=url, state="absent"), check_mode=True)
     assert planned["changed"] is True and planned["arn"] == provider_arn(bare)
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
     assert aws_view(bare)[0] == ["sts.amazonaws.com"]
 
 
@@ -111,7 +106,7 @@ def test_adding_a_client_id_changes_exactly_that(aws_env, issuer):
     result = run_module(iam_oidc_provider, dict(url=url, client_id_list=["sts.amazonaws.com", "queue-api"],
                                                 tags={"a": "1"}), diff=True)
     assert result["changed"] is True
-    assert mutating_calls(aws_env, mark) == ["AddClientIDToOpenIDConnectProvider"]
+    assert aws_env.mutations_since(mark) == ["AddClientIDToOpenIDConnectProvider"]
     assert result["client_id_list"] == ["queue-api", "sts.amazonaws.com"]
     before, after = result["diff"]["before"], result["diff"]["after"]
     assert {key for key in after if after[key] != before[key]} == {"client_id_list"}
@@ -122,7 +117,7 @@ def test_adding_a_client_id_changes_exactly_that(aws_env, issuer):
     mark = aws_env.mark()
     result = run_module(iam_oidc_provider, dict(url=url))
     assert result["changed"] is True and result["client_id_list"] == ["sts.amazonaws.com"]
-    assert mutating_calls(aws_env, mark) == ["RemoveClientIDFromOpenIDConnectProvider"]
+    assert aws_env.mutations_since(mark) == ["RemoveClientIDFromOpenIDConnectProvider"]
 
 
 def test_thumbprints_are_replaced_and_kept_when_omitted(aws_env, issuer):
@@ -131,7 +126,7 @@ def test_thumbprints_are_replaced_and_kept_when_omitted(aws_env, issuer):
     mark = aws_env.mark()
     result = run_module(iam_oidc_provider, dict(url=url, thumbprint_list=[OTHER_THUMBPRINT.upper()]))
     assert result["changed"] is True and result["thumbprint_list"] == [OTHER_THUMBPRINT]
-    assert mutating_calls(aws_env, mark) == ["UpdateOpenIDConnectProviderThumbprint"]
+    assert aws_env.mutations_since(mark) == ["UpdateOpenIDConnectProviderThumbprint"]
     # Case does not matter, and an omitted list leaves the provider's thumbprints alone.
     assert run_module(iam_oidc_provider, dict(url=url, thumbprint_list=[OTHER_THUMBPRINT]))["changed"] is False
     assert run_module(iam_oidc_provider, dict(url=url))["changed"] is False
@@ -149,7 +144,7 @@ def test_tags_update_and_purge(aws_env, issuer):
     result = run_module(iam_oidc_provider, dict(url=url, tags={"keep": "1", "change": "new", "add": "y"}), diff=True)
     assert result["changed"] is True
     assert result["tags"] == {"keep": "1", "change": "new", "add": "y"}
-    assert sorted(mutating_calls(aws_env, mark)) == ["TagOpenIDConnectProvider", "UntagOpenIDConnectProvider"]
+    assert sorted(aws_env.mutations_since(mark)) == ["TagOpenIDConnectProvider", "UntagOpenIDConnectProvider"]
     assert result["diff"]["before"]["tags"] == {"keep": "1", "change": "old", "drop": "x"}
     assert result["diff"]["after"]["tags"] == result["tags"]
     assert aws_view(bare)[2] == result["tags"]
@@ -158,7 +153,7 @@ def test_tags_update_and_purge(aws_env, issuer):
     mark = aws_env.mark()
     result = run_module(iam_oidc_provider, dict(url=url, tags={"more": "z"}, purge_tags=False))
     assert result["changed"] is True and result["tags"] == {"keep": "1", "change": "new", "add": "y", "more": "z"}
-    assert mutating_calls(aws_env, mark) == ["TagOpenIDConnectProvider"]
+    assert aws_env.mutations_since(mark) == ["TagOpenIDConnectProvider"]
     assert run_module(iam_oidc_provider, dict(url=url))["changed"] is False
     assert run_module(iam_oidc_provider, dict(url=url, tags={"more": "z"}, purge_tags=False))["changed"] is False
 
@@ -173,7 +168,7 @@ def test_delete_and_delete_again(aws_env, issuer):
     assert deleted["arn"] == provider_arn(bare)
     assert deleted["diff"]["before"] == {key: created[key] for key in deleted["diff"]["before"]}
     assert deleted["diff"]["after"] == {}
-    assert mutating_calls(aws_env, mark) == ["DeleteOpenIDConnectProvider"]
+    assert aws_env.mutations_since(mark) == ["DeleteOpenIDConnectProvider"]
     assert not [entry for entry in boto3.client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
                 if entry["Arn"] == provider_arn(bare)]
 
@@ -181,7 +176,7 @@ def test_delete_and_delete_again(aws_env, issuer):
     again = run_module(iam_oidc_provider, dict(url=url, state="absent"), diff=True)
     assert again["changed"] is False and again["arn"] is None
     assert again["diff"] == {"before": {}, "after": {}}
-    assert mutating_calls(aws_env, mark) == []
+    assert aws_env.mutations_since(mark) == []
 
 
 def test_other_providers_are_left_alone(aws_env, issuer):

@@ -142,10 +142,10 @@ def _is_trust_policy(policy):
 
 
 def test_every_known_policy_is_found():
-    assert EXPECTED <= {policy_id for policy_id, _ in POLICIES}
+    assert EXPECTED <= {policy[0] for policy in POLICIES}
 
 
-@pytest.mark.parametrize("policy_id,policy", POLICIES, ids=[policy_id for policy_id, _ in POLICIES])
+@pytest.mark.parametrize("policy_id,policy", POLICIES, ids=[policy[0] for policy in POLICIES])
 def test_policy_has_no_parliament_findings(policy_id, policy):
     analyzed = parliament.analyze_policy_string(json.dumps(_as_linted(policy_id, policy)), include_community_auditors=True)
     findings = [(finding.issue, finding.severity, finding.detail) for finding in analyzed.findings
@@ -153,7 +153,7 @@ def test_policy_has_no_parliament_findings(policy_id, policy):
     assert findings == [], "%s: %s" % (policy_id, findings)
 
 
-@pytest.mark.parametrize("policy_id,policy", POLICIES, ids=[policy_id for policy_id, _ in POLICIES])
+@pytest.mark.parametrize("policy_id,policy", POLICIES, ids=[policy[0] for policy in POLICIES])
 def test_resource_policy_principals(policy_id, policy):
     for statement in _statements(policy):
         if "Principal" not in statement and "NotPrincipal" not in statement:

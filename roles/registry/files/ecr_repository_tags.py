@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Make an ECR repository's tags exactly the given ones; print {"changed": ..., "tags": ...} as JSON.
 
 community.aws.ecs_ecr cannot tag repositories, so the registry role runs this with the controller's

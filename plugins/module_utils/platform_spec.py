@@ -16,6 +16,12 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.gameops.platform.plugins.module_utils.data_spec import (
+    LOG_STORAGE_OPTIONS,
+    REGISTRY_OPTIONS,
+    check_log_storage,
+    check_registry,
+)
 from ansible_collections.gameops.platform.plugins.module_utils.eks_spec import EKS_OPTIONS, normalize_eks
 from ansible_collections.gameops.platform.plugins.module_utils.network_plan import PlanError, plan_subnets
 
@@ -78,6 +84,8 @@ PLATFORM_OPTIONS = dict(
     tags=dict(type="dict", default={}),
     network=dict(type="dict", required=True, options=NETWORK_OPTIONS),
     eks=dict(type="dict", options=EKS_OPTIONS),
+    log_storage=dict(type="dict", options=LOG_STORAGE_OPTIONS),
+    registry=dict(type="dict", options=REGISTRY_OPTIONS),
 )
 
 
@@ -188,8 +196,10 @@ def validate(spec):
     platform_id = "%s-%s" % (params["name"], params["environment"])
     network = _network(params["network"], params["region"], platform_id, errors)
     eks = normalize_eks(params["eks"], platform_id, errors) if params["eks"] else None
+    log_storage = check_log_storage(params["log_storage"], platform_id, errors) if params["log_storage"] else None
+    registry = check_registry(params["registry"], errors) if params["registry"] else None
     if errors:
         raise SpecError(errors)
     tags = dict(params["tags"])
     tags.update({PLATFORM_TAG: platform_id, MANAGED_BY_TAG: COLLECTION})
-    return dict(params, id=platform_id, tags=tags, network=network, eks=eks)
+    return dict(params, id=platform_id, tags=tags, network=network, eks=eks, log_storage=log_storage, registry=registry)

@@ -133,8 +133,57 @@ def kms_key_arns():
     KmsBackend.schedule_key_deletion = schedule_key_deletion
 
 
+def elasticache_replication_groups():
+    """ElastiCache replication groups have the shards, members and settings AWS gives them, and change in place.
+
+    moto takes Valkey but lays a group out once: it ignores NumCacheClusters, reports no reader
+    endpoint, creates no member cache clusters (where DescribeCacheClusters shows the engine version,
+    parameter group, subnet group, security groups and maintenance window), changes only a few
+    settings with ModifyReplicationGroup, lacks IncreaseReplicaCount, DecreaseReplicaCount and
+    ModifyReplicationGroupShardConfiguration, refuses nothing AWS refuses, and keeps deleted groups
+    as ``deleting`` for ever. The details are in aws_emulator.handlers.elasticache_groups.
+    """
+    # pylint: disable=import-outside-toplevel,protected-access  # moto loads slowly; its responses' own helpers
+    from moto.core.responses import ActionResult
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    from aws_emulator.handlers import elasticache_groups
+
+    create = ElastiCacheResponse.create_replication_group
+    if getattr(create, "corrected", False):
+        return
+
+    def corrected_create(response):
+        elasticache_groups.check_create(response.params)
+        result = create(response)
+        backend = response.elasticache_backend
+        group = elasticache_groups.group_of(backend, response._get_param("ReplicationGroupId"))
+        elasticache_groups.complete_create(backend, group, response.params)
+        return result
+
+    def operation(change):
+        def handler(response):
+            backend = response.elasticache_backend
+            group = elasticache_groups.group_of(backend, response._get_param("ReplicationGroupId"))
+            change(backend, group, response.params)
+            return ActionResult({"ReplicationGroup": group})
+
+        return handler
+
+    corrected_create.corrected = True
+    ElastiCacheResponse.create_replication_group = corrected_create
+    ElastiCacheResponse.modify_replication_group = operation(elasticache_groups.modify)
+    ElastiCacheResponse.increase_replica_count = operation(
+        lambda backend, group, params: elasticache_groups.change_replicas(backend, group, params, increase=True))
+    ElastiCacheResponse.decrease_replica_count = operation(
+        lambda backend, group, params: elasticache_groups.change_replicas(backend, group, params, increase=False))
+    ElastiCacheResponse.modify_replication_group_shard_configuration = operation(elasticache_groups.reshard)
+    ElastiCacheResponse.delete_replication_group = operation(lambda backend, group, params: elasticache_groups.delete(backend, group))
+
+
 def apply_all():
     ec2_tag_resource_types()
     iam_oidc_provider_client_ids()
     eks_creation_defaults()
     kms_key_arns()
+    elasticache_replication_groups()

@@ -83,7 +83,7 @@ def test_bad_input_names_the_field(path, value, expected):
 
 def test_unknown_top_level_key_is_refused():
     messages = errors_of(spec_with("eks_cluster", {}))
-    assert "platform.eks_cluster: unknown key; allowed here: eks, environment, name, network, region, tags" in messages
+    assert "platform.eks_cluster: unknown key; allowed here: eks, environment, log_storage, name, network, region, registry, tags" in messages
 
 
 def test_every_problem_is_reported_at_once():
@@ -157,3 +157,27 @@ def test_access_policies_are_shaped_for_the_module():
     assert entries == [{"principal_arn": "arn:aws:iam::123456789012:role/ops", "kubernetes_groups": ["ops"], "access_policies": [
         {"policy": "AmazonEKSClusterAdminPolicy", "access_scope": {"type": "cluster", "namespaces": []}},
         {"policy": "AmazonEKSViewPolicy", "access_scope": {"type": "namespace", "namespaces": ["queue-system"]}}]}]
+
+
+@pytest.mark.parametrize(
+    "section, value, expected",
+    [
+        ("log_storage", {"retention_days": 0}, "platform.log_storage.retention_days: 0; logs must be kept at least 1 day"),
+        ("log_storage", {"bucket_name": "Loki_Logs"}, "platform.log_storage.bucket_name: 'Loki_Logs' is not a valid S3 bucket name"),
+        ("registry", {"repositories": [{"name": "Queue-API"}]}, "platform.registry.repositories[0].name: 'Queue-API' is not a name ECR accepts"),
+        ("registry", {"prefix": "queue-infra", "repositories": [{"name": "api//v1"}]}, "'queue-infra/api//v1' is not a name ECR accepts"),
+        ("registry", {"repositories": [{"name": "queue-api", "keep_last": 0}]}, "platform.registry.repositories[0].keep_last: 0"),
+        ("registry", {"repositories": [{"name": "queue-api", "image_tag_mutability": "FROZEN"}]}, "image_tag_mutability must be one of"),
+    ],
+)
+def test_bad_data_input_names_the_field(section, value, expected):
+    messages = errors_of(spec_with(section, value))
+    assert any(expected in message for message in messages), messages
+
+
+def test_data_sections_are_normalized():
+    spec = spec_with("log_storage", {"retention_days": 14})
+    spec["registry"] = {"prefix": "queue-infra", "repositories": [{"name": "queue-api"}]}
+    platform = validate(spec)
+    assert platform["log_storage"]["bucket_name"] == "queue-infra-dev-loki"
+    assert platform["registry"]["repositories"] == [{"name": "queue-api", "scan_on_push": True, "image_tag_mutability": "IMMUTABLE", "keep_last": 30}]

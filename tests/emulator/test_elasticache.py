@@ -1,0 +1,136 @@
+"""The emulator's ElastiCache replication group corrections (fidelity.elasticache_replication_groups, handlers/elasticache_groups.py).
+
+Each test creates its own group, so tests share the session's emulator without meeting.
+"""
+
+import uuid
+
+import boto3
+import botocore.config
+import pytest
+from botocore.exceptions import ClientError
+
+REGION = "ap-northeast-2"
+
+
+@pytest.fixture
+def elasticache(aws_env):
+    return boto3.client("elasticache", region_name=REGION, config=botocore.config.Config(retries={"max_attempts": 1}))
+
+
+def new_group(elasticache, **params):
+    group_id = "rg-" + uuid.uuid4().hex[:8]
+    request = dict(ReplicationGroupId=group_id, ReplicationGroupDescription="test", Engine="valkey", CacheNodeType="cache.t4g.micro")
+    elasticache.create_replication_group(**dict(request, **params))
+    return group_id
+
+
+def described(elasticache, group_id):
+    return elasticache.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
+
+
+def member(elasticache, cluster_id):
+    return elasticache.describe_cache_clusters(CacheClusterId=cluster_id)["CacheClusters"][0]
+
+
+def error(call, **kwargs):
+    """(error code, message) of a call that must fail."""
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+
+
+def test_group_without_cluster_mode_has_its_members_and_endpoints(elasticache):
+    group_id = new_group(elasticache, NumCacheClusters=3, AutomaticFailoverEnabled=True, SecurityGroupIds=["sg-1"], Port=6380)
+    group = described(elasticache, group_id)
+    assert (group["Engine"], group["Status"], group["ClusterEnabled"]) == ("valkey", "available", False)
+    assert group["MemberClusters"] == [group_id + "-001", group_id + "-002", group_id + "-003"]
+    [node_group] = group["NodeGroups"]
+    assert node_group["PrimaryEndpoint"]["Address"].startswith("master.%s." % group_id)
+    assert node_group["ReaderEndpoint"] == {"Address": node_group["PrimaryEndpoint"]["Address"].replace("master.", "replica.", 1), "Port": 6380}
+    assert [entry["CurrentRole"] for entry in node_group["NodeGroupMembers"]] == ["primary", "replica", "replica"]
+    assert node_group["PrimaryEndpoint"]["Address"].endswith(".apn2.cache.amazonaws.com")
+    cluster = member(elasticache, group_id + "-002")
+    assert (cluster["ReplicationGroupId"], cluster["Engine"], cluster["EngineVersion"]) == (group_id, "valkey", "8.0.0")
+    assert cluster["SecurityGroups"] == [{"SecurityGroupId": "sg-1", "Status": "active"}]
+    assert cluster["CacheParameterGroup"]["CacheParameterGroupName"] == "default.valkey8"
+    assert (cluster["CacheSubnetGroupName"], cluster["PreferredMaintenanceWindow"]) == ("default", "sun:05:00-sun:06:00")
+
+
+def test_cluster_mode_group_has_shards_and_a_configuration_endpoint(elasticache):
+    group_id = new_group(elasticache, ClusterMode="enabled", NumNodeGroups=2, ReplicasPerNodeGroup=1, AutomaticFailoverEnabled=True,
+                         Engine="redis", EngineVersion="7.1")
+    group = described(elasticache, group_id)
+    assert group["ClusterEnabled"] is True and group["ConfigurationEndpoint"]["Address"].startswith("clustercfg.%s." % group_id)
+    assert group["MemberClusters"] == [group_id + suffix for suffix in ("-0001-001", "-0001-002", "-0002-001", "-0002-002")]
+    assert [node_group["Slots"] for node_group in group["NodeGroups"]] == ["0-8191", "8192-16383"]
+    cluster = member(elasticache, group_id + "-0002-002")
+    assert (cluster["EngineVersion"], cluster["CacheParameterGroup"]["CacheParameterGroupName"]) == ("7.1.0", "default.redis7.cluster.on")
+
+
+@pytest.mark.parametrize("params, code", [
+    (dict(ClusterMode="enabled", NumNodeGroups=2), "InvalidParameterCombination"),
+    (dict(MultiAZEnabled=True, NumCacheClusters=2), "InvalidParameterCombination"),
+    (dict(AutomaticFailoverEnabled=True), "InvalidParameterCombination"),
+    (dict(AuthToken="a-long-enough-token-1234"), "InvalidParameterCombination"),
+    (dict(Engine="memcached"), "InvalidParameterValue"),
+])
+def test_creation_refuses_what_aws_refuses(elasticache, params, code):
+    assert error(new_group, elasticache=elasticache, **params)[0] == code
+
+
+def test_modify_changes_settings_on_the_group_and_its_members(elasticache):
+    group_id = new_group(elasticache, Engine="redis", NumCacheClusters=2, TransitEncryptionEnabled=True)
+    group = elasticache.modify_replication_group(
+        ReplicationGroupId=group_id, ApplyImmediately=True, CacheNodeType="cache.m7g.large", Engine="valkey", EngineVersion="8.0",
+        SecurityGroupIds=["sg-2"], CacheParameterGroupName="custom", PreferredMaintenanceWindow="MON:01:00-MON:02:00",
+        SnapshotRetentionLimit=3, AutomaticFailoverEnabled=True, MultiAZEnabled=True, AuthToken="a-long-enough-token-1234",
+        AuthTokenUpdateStrategy="ROTATE")["ReplicationGroup"]
+    assert (group["CacheNodeType"], group["Engine"], group["MultiAZ"], group["AuthTokenEnabled"]) == ("cache.m7g.large", "valkey", "enabled", True)
+    assert group["SnapshottingClusterId"] == group_id + "-002"
+    cluster = member(elasticache, group_id + "-001")
+    assert (cluster["EngineVersion"], cluster["CacheParameterGroup"]["CacheParameterGroupName"]) == ("8.0.0", "custom")
+    assert (cluster["SecurityGroups"][0]["SecurityGroupId"], cluster["PreferredMaintenanceWindow"]) == ("sg-2", "mon:01:00-mon:02:00")
+
+
+def test_modify_refuses_what_aws_refuses(elasticache):
+    group_id = new_group(elasticache, NumCacheClusters=1, EngineVersion="8.0")
+    modify = elasticache.modify_replication_group
+    assert error(modify, ReplicationGroupId=group_id, Engine="redis")[0] == "InvalidParameterCombination"
+    assert error(modify, ReplicationGroupId=group_id, EngineVersion="7.2")[0] == "InvalidParameterCombination"
+    assert error(modify, ReplicationGroupId=group_id, AutomaticFailoverEnabled=True)[0] == "InvalidParameterCombination"
+    assert error(modify, ReplicationGroupId=group_id, AuthToken="a-long-enough-token-1234",
+                 AuthTokenUpdateStrategy="ROTATE")[0] == "InvalidParameterCombination"
+    assert error(modify, ReplicationGroupId="rg-missing", CacheNodeType="cache.m7g.large")[0] == "ReplicationGroupNotFoundFault"
+
+
+def test_replica_counts_go_up_and_down(elasticache):
+    group_id = new_group(elasticache, NumCacheClusters=2)
+    group = elasticache.increase_replica_count(ReplicationGroupId=group_id, NewReplicaCount=3, ApplyImmediately=True)["ReplicationGroup"]
+    assert group["MemberClusters"] == [group_id + "-00%d" % number for number in range(1, 5)]
+    assert member(elasticache, group_id + "-004")["ReplicationGroupId"] == group_id
+    assert error(elasticache.increase_replica_count, ReplicationGroupId=group_id, NewReplicaCount=3, ApplyImmediately=True)[0] == \
+        "InvalidParameterValue"
+    group = elasticache.decrease_replica_count(ReplicationGroupId=group_id, NewReplicaCount=1, ApplyImmediately=True)["ReplicationGroup"]
+    assert group["MemberClusters"] == [group_id + "-001", group_id + "-002"]
+    assert error(member, elasticache=elasticache, cluster_id=group_id + "-003")[0] == "CacheClusterNotFound"
+
+
+def test_shards_are_added_and_removed(elasticache):
+    group_id = new_group(elasticache, ClusterMode="enabled", NumNodeGroups=2, ReplicasPerNodeGroup=1, AutomaticFailoverEnabled=True)
+    reshard = elasticache.modify_replication_group_shard_configuration
+    group = reshard(ReplicationGroupId=group_id, NodeGroupCount=3, ApplyImmediately=True)["ReplicationGroup"]
+    assert [node_group["NodeGroupId"] for node_group in group["NodeGroups"]] == ["0001", "0002", "0003"]
+    assert len(group["MemberClusters"]) == 6 and group["NodeGroups"][2]["Slots"] == "10922-16383"
+    assert error(reshard, ReplicationGroupId=group_id, NodeGroupCount=2, ApplyImmediately=True)[0] == "InvalidParameterValue"
+    group = reshard(ReplicationGroupId=group_id, NodeGroupCount=2, ApplyImmediately=True, NodeGroupsToRemove=["0002"])["ReplicationGroup"]
+    assert [node_group["NodeGroupId"] for node_group in group["NodeGroups"]] == ["0001", "0003"]
+    plain = new_group(elasticache, NumCacheClusters=1)
+    assert error(reshard, ReplicationGroupId=plain, NodeGroupCount=2, ApplyImmediately=True)[0] == "InvalidParameterValue"
+
+
+def test_deleted_group_and_members_are_gone(elasticache):
+    group_id = new_group(elasticache, NumCacheClusters=2)
+    assert elasticache.delete_replication_group(ReplicationGroupId=group_id)["ReplicationGroup"]["Status"] == "deleting"
+    assert error(described, elasticache=elasticache, group_id=group_id)[0] == "ReplicationGroupNotFoundFault"
+    assert error(member, elasticache=elasticache, cluster_id=group_id + "-001")[0] == "CacheClusterNotFound"

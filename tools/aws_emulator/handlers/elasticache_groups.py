@@ -1,0 +1,260 @@
+"""ElastiCache replication groups laid out as AWS lays them out, for the fidelity.elasticache_replication_groups corrections.
+
+A group's shape is its replica counts per node group (shard); ``layout`` derives from it and from the
+group's settings what AWS reports: the node groups with their members and endpoints, the member cluster
+names, and one cache cluster per member (DescribeCacheClusters), which carries the settings
+DescribeReplicationGroups leaves out (engine version, parameter group, subnet group, security groups,
+maintenance window). Every change takes effect at once; statuses stay ``available``.
+"""
+
+import inspect
+import random
+import string
+
+from moto.core.utils import utcnow
+from moto.elasticache.exceptions import InvalidParameterCombinationException
+from moto.elasticache.exceptions import InvalidParameterValueException
+from moto.elasticache.exceptions import ReplicationGroupNotFound
+from moto.elasticache.models import CacheCluster
+
+ENGINES = ("redis", "valkey")
+DEFAULT_VERSIONS = {"valkey": "8.0", "redis": "7.1"}
+HASH_SLOTS = 16384
+MAX_REPLICAS = 5
+
+
+def version_key(version):
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def full_version(version):
+    """AWS reports the patch level of the version asked for: 7.1 runs as 7.1.0."""
+    parts = version.split(".")
+    return ".".join(parts + ["0"] * (3 - len(parts)))
+
+
+def default_parameter_group(engine, version, cluster_enabled):
+    major = version.split(".")[0]
+    family = "%s%s" % (engine, major) if engine == "valkey" or int(major) >= 7 else "redis%s.x" % version[:3]
+    return "default.%s%s" % (family, ".cluster.on" if cluster_enabled else "")
+
+
+def region_short(region):
+    """ap-northeast-2 -> apn2, as in ElastiCache endpoint names."""
+    parts = region.split("-")
+    return parts[0] + parts[1][0] + parts[2] if len(parts) == 3 else region
+
+
+def group_of(backend, group_id):
+    if group_id not in backend.replication_groups:
+        raise ReplicationGroupNotFound(group_id)
+    return backend.replication_groups[group_id]
+
+
+def check_create(params):
+    """Refuses what CreateReplicationGroup refuses."""
+    engine = (params.get("Engine") or "redis").lower()
+    if engine not in ENGINES:
+        raise InvalidParameterValueException("Engine %s does not support replication groups; use redis or valkey." % engine)
+    failover = bool(params.get("AutomaticFailoverEnabled"))
+    if cluster_enabled(params) and not failover:
+        raise InvalidParameterCombinationException("Automatic failover must be enabled for a cluster mode enabled replication group.")
+    if params.get("MultiAZEnabled") and not failover:
+        raise InvalidParameterCombinationException("Multi-AZ requires automatic failover to be enabled.")
+    if not cluster_enabled(params) and failover and max(initial_counts(params).values()) < 1:
+        raise InvalidParameterCombinationException("Automatic failover needs at least one replica.")
+    if params.get("AuthToken") and not params.get("TransitEncryptionEnabled"):
+        raise InvalidParameterCombinationException("AuthToken can only be set when TransitEncryptionEnabled is true.")
+    if any(not 0 <= count <= MAX_REPLICAS for count in initial_counts(params).values()):
+        raise InvalidParameterValueException("A node group has 0 to %d replicas." % MAX_REPLICAS)
+
+
+def cluster_enabled(params):
+    return (params.get("ClusterMode") == "enabled" or (params.get("NumNodeGroups") or 1) > 1
+            or ".cluster.on" in (params.get("CacheParameterGroupName") or ""))
+
+
+def initial_counts(params):
+    """{node group id: replicas} of a group to create."""
+    if not cluster_enabled(params):
+        replicas = params["NumCacheClusters"] - 1 if params.get("NumCacheClusters") else params.get("ReplicasPerNodeGroup") or 0
+        return {"0001": replicas}
+    configs = params.get("NodeGroupConfiguration") or []
+    count = params.get("NumNodeGroups") or len(configs) or 1
+    counts = {"%04d" % (index + 1): params.get("ReplicasPerNodeGroup") or 0 for index in range(count)}
+    for index, config in enumerate(configs):
+        if config.get("ReplicaCount") is not None:
+            counts[config.get("NodeGroupId") or "%04d" % (index + 1)] = int(config["ReplicaCount"])
+    return counts
+
+
+def complete_create(backend, group, params):
+    """Gives a new group the settings AWS gives it and lays it out."""
+    group.cluster_enabled = cluster_enabled(params)
+    group.cluster_mode = "enabled" if group.cluster_enabled else "disabled"
+    group.engine = (params.get("Engine") or "redis").lower()
+    group.engine_version = full_version(params.get("EngineVersion") or DEFAULT_VERSIONS[group.engine])
+    group.cache_parameter_group_name = params.get("CacheParameterGroupName") or default_parameter_group(
+        group.engine, group.engine_version, group.cluster_enabled)
+    group.cache_subnet_group_name = params.get("CacheSubnetGroupName") or "default"
+    group.security_group_ids = list(params.get("SecurityGroupIds") or [])
+    group.preferred_maintenance_window = (params.get("PreferredMaintenanceWindow") or "sun:05:00-sun:06:00").lower()
+    group.snapshot_window = params.get("SnapshotWindow") or "05:00-06:00"
+    group.replica_counts = initial_counts(params)
+    group.domain = "%s.%s.%s.cache.amazonaws.com" % (
+        group.replication_group_id, "".join(random.choices(string.ascii_lowercase + string.digits, k=6)), region_short(backend.region_name))
+    if group.kms_key_id and not group.kms_key_id.startswith("arn:"):
+        group.kms_key_id = "arn:aws:kms:%s:%s:key/%s" % (backend.region_name, backend.account_id, group.kms_key_id)
+    layout(backend, group)
+
+
+def modify(backend, group, params):
+    """ModifyReplicationGroup: the settings it changes, refusing what AWS refuses."""
+    engine = (params.get("Engine") or group.engine).lower()
+    if engine != group.engine and (group.engine, engine) != ("redis", "valkey"):
+        raise InvalidParameterCombinationException("Cannot modify the engine of replication group %s from %s to %s."
+                                                   % (group.replication_group_id, group.engine, engine))
+    version = full_version(params.get("EngineVersion") or group.engine_version)
+    if engine == group.engine and version_key(version) < version_key(group.engine_version):
+        raise InvalidParameterCombinationException("Cannot downgrade from %s to %s." % (group.engine_version, version))
+    failover = group.automatic_failover == "enabled" if params.get("AutomaticFailoverEnabled") is None else params["AutomaticFailoverEnabled"]
+    multi_az = group.multi_az == "enabled" if params.get("MultiAZEnabled") is None else params["MultiAZEnabled"]
+    if group.cluster_enabled and not failover:
+        raise InvalidParameterCombinationException("Automatic failover cannot be disabled for a cluster mode enabled replication group.")
+    if multi_az and not failover:
+        raise InvalidParameterCombinationException("Multi-AZ requires automatic failover to be enabled.")
+    if failover and not group.cluster_enabled and min(group.replica_counts.values()) < 1:
+        raise InvalidParameterCombinationException("Automatic failover needs at least one replica.")
+    if params.get("ClusterMode") not in (None, group.cluster_mode):
+        raise InvalidParameterCombinationException("Cluster mode %s cannot be changed to %s." % (group.cluster_mode, params["ClusterMode"]))
+    strategy = params.get("AuthTokenUpdateStrategy")
+    if params.get("AuthToken") or strategy:
+        if not group.transit_encryption_enabled:
+            raise InvalidParameterCombinationException("AuthToken can only be set when TransitEncryptionEnabled is true.")
+        group.auth_token_enabled = strategy != "DELETE"
+        group.auth_token_last_modified_date = utcnow()
+    group.engine, group.engine_version = engine, version
+    group.automatic_failover, group.multi_az = ("enabled" if failover else "disabled"), ("enabled" if multi_az else "disabled")
+    simple = (("ReplicationGroupDescription", "description"), ("CacheNodeType", "cache_node_type"),
+              ("CacheParameterGroupName", "cache_parameter_group_name"), ("SecurityGroupIds", "security_group_ids"),
+              ("SnapshotRetentionLimit", "snapshot_retention_limit"), ("SnapshotWindow", "snapshot_window"),
+              ("PreferredMaintenanceWindow", "preferred_maintenance_window"))
+    for param, attribute in simple:
+        if params.get(param) is not None:
+            setattr(group, attribute, params[param])
+    group.preferred_maintenance_window = group.preferred_maintenance_window.lower()
+    layout(backend, group)
+
+
+def change_replicas(backend, group, params, increase):
+    """IncreaseReplicaCount and DecreaseReplicaCount: to NewReplicaCount, or per node group (ReplicaConfiguration)."""
+    targets = dict((node_group_id, params.get("NewReplicaCount")) for node_group_id in group.replica_counts)
+    for config in params.get("ReplicaConfiguration") or []:
+        targets[config["NodeGroupId"]] = config["NewReplicaCount"]
+    targets = dict((key, value) for key, value in targets.items() if value is not None)
+    if not targets:
+        raise InvalidParameterValueException("NewReplicaCount or ReplicaConfiguration is required.")
+    unknown = set(targets) - set(group.replica_counts)
+    if unknown:
+        raise InvalidParameterValueException("Unknown node groups: %s" % ", ".join(sorted(unknown)))
+    word = "greater" if increase else "less"
+    for node_group_id, count in targets.items():
+        current = group.replica_counts[node_group_id]
+        if (count <= current) if increase else (count >= current):
+            raise InvalidParameterValueException("The new replica count (%d) must be %s than the current count (%d)." % (count, word, current))
+        if not 0 <= count <= MAX_REPLICAS:
+            raise InvalidParameterValueException("A node group has 0 to %d replicas." % MAX_REPLICAS)
+        if count < 1 and group.multi_az == "enabled":
+            raise InvalidParameterCombinationException("A Multi-AZ replication group needs at least one replica per node group.")
+        if count < 1 and group.automatic_failover == "enabled" and not group.cluster_enabled:
+            raise InvalidParameterCombinationException("Automatic failover needs at least one replica.")
+    group.replica_counts.update(targets)
+    layout(backend, group)
+
+
+def reshard(backend, group, params):
+    """ModifyReplicationGroupShardConfiguration: adds node groups, or removes the ones named."""
+    if not group.cluster_enabled:
+        raise InvalidParameterValueException("Replication group %s does not have cluster mode enabled." % group.replication_group_id)
+    count, current = params["NodeGroupCount"], list(group.replica_counts)
+    if count == len(current) or count < 1:
+        raise InvalidParameterValueException("Replication group %s already has %d node groups." % (group.replication_group_id, len(current)))
+    if count > len(current):
+        replicas = group.replica_counts[current[0]]
+        numbers = [int(node_group_id) for node_group_id in current]
+        for number in range(max(numbers) + 1, max(numbers) + 1 + count - len(current)):
+            group.replica_counts["%04d" % number] = replicas
+    else:
+        remove = params.get("NodeGroupsToRemove") or [key for key in current if key not in (params.get("NodeGroupsToRetain") or current)]
+        if len(current) - len(remove) != count or not set(remove) <= set(current):
+            raise InvalidParameterValueException("NodeGroupsToRemove or NodeGroupsToRetain must name the node groups to go down to %d." % count)
+        for node_group_id in remove:
+            del group.replica_counts[node_group_id]
+    layout(backend, group)
+
+
+def delete(backend, group):
+    """DeleteReplicationGroup: the group and its member clusters go (AWS shows them deleting first)."""
+    for cluster_id in group.member_clusters:
+        backend.cache_clusters.pop(cluster_id, None)
+    del backend.replication_groups[group.replication_group_id]
+    group.status = "deleting"
+
+
+def layout(backend, group):
+    """Node groups, member clusters and member cache clusters from the group's replica counts and settings."""
+    ids = list(group.replica_counts)
+    group.node_groups, group.member_clusters = [], []
+    for index, node_group_id in enumerate(ids):
+        node_group = dict(node_group_id=node_group_id, status="available", node_group_members=[])
+        if group.cluster_enabled:
+            node_group["slots"] = "%d-%d" % (index * HASH_SLOTS // len(ids), (index + 1) * HASH_SLOTS // len(ids) - 1)
+        else:
+            node_group["primary_endpoint"] = dict(address="master." + group.domain, port=group.port)
+            node_group["reader_endpoint"] = dict(address="replica." + group.domain, port=group.port)
+        for number in range(group.replica_counts[node_group_id] + 1):
+            if group.cluster_enabled:
+                cluster_id = "%s-%s-%03d" % (group.replication_group_id, node_group_id, number + 1)
+            else:
+                cluster_id = "%s-%03d" % (group.replication_group_id, number + 1)
+            member = dict(cache_cluster_id=cluster_id, cache_node_id="0001",
+                          preferred_availability_zone=backend.region_name + "abc"[number % 3])
+            if not group.cluster_enabled:
+                member.update(read_endpoint=dict(address="%s.%s" % (cluster_id, group.domain), port=group.port),
+                              current_role="primary" if number == 0 else "replica")
+            node_group["node_group_members"].append(member)
+            group.member_clusters.append(cluster_id)
+            sync_member(backend, group, cluster_id, member["preferred_availability_zone"])
+        group.node_groups.append(node_group)
+    if group.cluster_enabled:
+        group.configuration_endpoint = dict(address="clustercfg." + group.domain, port=group.port)
+    for cluster_id, cluster in list(backend.cache_clusters.items()):
+        if getattr(cluster, "replication_group_id", None) == group.replication_group_id and cluster_id not in group.member_clusters:
+            del backend.cache_clusters[cluster_id]
+    retention = group.snapshot_retention_limit or 0
+    group.snapshotting_cluster_id = group.member_clusters[-1] if retention and not group.cluster_enabled else None
+    group.primary_cluster_id = None
+
+
+def sync_member(backend, group, cluster_id, zone):
+    """The member cache cluster, created when missing, with the group's settings."""
+    cluster = backend.cache_clusters.get(cluster_id)
+    if cluster is None:
+        names = [name for name in inspect.signature(CacheCluster.__init__).parameters if name != "self"]
+        args = dict.fromkeys(names)
+        args.update(account_id=backend.account_id, region_name=backend.region_name, cache_cluster_id=cluster_id,
+                    cache_node_type=group.cache_node_type, replication_group_id=group.replication_group_id, engine=group.engine)
+        cluster = backend.cache_clusters[cluster_id] = CacheCluster(**args)
+    cluster.replication_group_id = group.replication_group_id
+    cluster.engine, cluster.engine_version, cluster.cache_node_type = group.engine, group.engine_version, group.cache_node_type
+    cluster.num_cache_nodes, cluster.preferred_availability_zone, cluster.port = 1, zone, group.port
+    cluster.cache_parameter_group = dict(cache_parameter_group_name=group.cache_parameter_group_name,
+                                         parameter_apply_status="in-sync", cache_node_ids_to_reboot=[])
+    cluster.cache_subnet_group_name = group.cache_subnet_group_name
+    cluster.security_groups = [dict(security_group_id=group_id, status="active") for group_id in group.security_group_ids]
+    cluster.preferred_maintenance_window = group.preferred_maintenance_window
+    cluster.snapshot_retention_limit, cluster.snapshot_window = group.snapshot_retention_limit or 0, group.snapshot_window
+    cluster.transit_encryption_enabled = group.transit_encryption_enabled
+    cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
+    cluster.auth_token_enabled, cluster.auth_token_last_modified_date = group.auth_token_enabled, group.auth_token_last_modified_date
+    cluster.cache_cluster_status = "available"

@@ -63,8 +63,23 @@ def test_oidc_provider_client_ids_can_be_added_and_removed(aws_env):
         iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="queue-api")
 
 
-def test_kms_key_deletion_takes_the_key_arn(aws_env):
+def test_kms_key_deletion_and_its_cancellation_take_the_key_arn(aws_env):
     kms = boto3.client("kms")
     arn = kms.create_key()["KeyMetadata"]["Arn"]
     kms.schedule_key_deletion(KeyId=arn, PendingWindowInDays=7)
     assert kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    kms.cancel_key_deletion(KeyId=arn)
+    assert kms.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "Disabled"
+
+
+def test_tagging_api_lists_vpc_endpoints_and_elastic_ips(aws_env):
+    ec2 = boto3.client("ec2")
+    tags = [{"Key": "gameops:platform", "Value": "tagging-fidelity"}]
+    vpc_id = ec2.create_vpc(CidrBlock="10.52.0.0/16")["Vpc"]["VpcId"]
+    endpoint_id = ec2.create_vpc_endpoint(VpcId=vpc_id, ServiceName="com.amazonaws.ap-northeast-2.s3",
+                                          TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": tags}])["VpcEndpoint"]["VpcEndpointId"]
+    allocation_id = ec2.allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tags}])["AllocationId"]
+    listed = boto3.client("resourcegroupstaggingapi").get_resources(
+        TagFilters=[{"Key": "gameops:platform", "Values": ["tagging-fidelity"]}])["ResourceTagMappingList"]
+    assert sorted(mapping["ResourceARN"].split(":")[-1] for mapping in listed) == sorted(
+        ["vpc-endpoint/" + endpoint_id, "elastic-ip/" + allocation_id])

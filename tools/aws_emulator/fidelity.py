@@ -120,17 +120,19 @@ def eks_creation_defaults():
 def kms_key_arns():
     """KMS takes a key's ARN wherever it takes its id.
 
-    moto's ScheduleKeyDeletion looks the given id up as-is, so an ARN (what amazon.aws.kms_key
-    passes) answers 500.
+    moto's ScheduleKeyDeletion and CancelKeyDeletion look the given id up as-is, so an ARN (what
+    amazon.aws.kms_key passes) answers 500.
     """
     from moto.kms.models import KmsBackend  # pylint: disable=import-outside-toplevel  # moto loads slowly
 
-    schedule = KmsBackend.schedule_key_deletion
+    def by_key_id(method):
+        def corrected(backend, key_id, *args):
+            return method(backend, backend.any_id_to_key_id(key_id), *args)
 
-    def schedule_key_deletion(backend, key_id, pending_window_in_days):
-        return schedule(backend, backend.any_id_to_key_id(key_id), pending_window_in_days)
+        return corrected
 
-    KmsBackend.schedule_key_deletion = schedule_key_deletion
+    KmsBackend.schedule_key_deletion = by_key_id(KmsBackend.schedule_key_deletion)
+    KmsBackend.cancel_key_deletion = by_key_id(KmsBackend.cancel_key_deletion)
 
 
 def elasticache_replication_groups():
@@ -181,9 +183,76 @@ def elasticache_replication_groups():
     ElastiCacheResponse.delete_replication_group = operation(lambda backend, group, params: elasticache_groups.delete(backend, group))
 
 
+def ec2_tagged_resource_listing():
+    """The Resource Groups Tagging API lists tagged VPC endpoints and elastic IPs, and calls flow
+    logs `ec2:vpc-flow-log`.
+
+    moto leaves the first two out and says `ec2:flow-logs`, so a teardown's "is anything tagged
+    left?" check would miss a leaked endpoint or address.
+    """
+    # pylint: disable=import-outside-toplevel  # moto loads slowly
+    from moto.core.resource_tagging import TaggedResource
+    from moto.ec2.models import EC2Backend
+
+    listing = EC2Backend.iter_tagged_resources
+
+    def iter_tagged_resources(backend):
+        for resource in listing(backend):
+            if resource.resource_type == "ec2:flow-logs":
+                resource.resource_type = "ec2:vpc-flow-log"
+                resource.arn = resource.arn.replace(":flow-logs/", ":vpc-flow-log/")
+            yield resource
+        prefix = "arn:%s:ec2:%s:%s:" % (backend.partition, backend.region_name, backend.account_id)
+        # moto keeps deleted endpoints (state "deleted"); they are gone from AWS's listing.
+        extra = [("vpc-endpoint", endpoint.id) for endpoint in backend.vpc_end_points.values() if endpoint.state != "deleted"]
+        extra += [("elastic-ip", address.allocation_id) for address in backend.addresses if address.allocation_id]
+        for kind, resource_id in extra:
+            yield TaggedResource(arn=prefix + "%s/%s" % (kind, resource_id), tags=dict(backend.tags.get(resource_id, {})),
+                                 resource_type="ec2:" + kind)
+
+    EC2Backend.iter_tagged_resources = iter_tagged_resources
+
+
+def elasticache_subnet_group_deletion():
+    """DeleteCacheSubnetGroup deletes a cache subnet group, as on AWS.
+
+    moto creates and describes cache subnet groups but lacks DeleteCacheSubnetGroup (its server
+    answers 500), so nothing could remove one. As on AWS, an unknown group fails with
+    CacheSubnetGroupNotFoundFault, and a group a replication group still uses with
+    CacheSubnetGroupInUse.
+    """
+    # pylint: disable=import-outside-toplevel  # moto loads slowly
+    from moto.core.responses import EmptyResult
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound, ElastiCacheException
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    class CacheSubnetGroupInUse(ElastiCacheException):
+        code = "CacheSubnetGroupInUse"
+
+        def __init__(self, name):
+            super().__init__("Cache subnet group %s is currently in use by a cache cluster." % name)
+
+    def delete_cache_subnet_group(response):
+        backend = response.elasticache_backend
+        name = response._get_param("CacheSubnetGroupName")  # pylint: disable=protected-access
+        if name not in backend.cache_subnet_groups:
+            raise CacheSubnetGroupNotFound(name)
+        users = list(backend.replication_groups.values()) + list(backend.cache_clusters.values())
+        if any(getattr(user, "cache_subnet_group_name", None) == name and getattr(user, "status", "") != "deleting" for user in users):
+            raise CacheSubnetGroupInUse(name)
+        group = backend.cache_subnet_groups.pop(name)
+        backend.tagging_service.delete_all_tags_for_resource(group.arn)
+        return EmptyResult()
+
+    if not hasattr(ElastiCacheResponse, "delete_cache_subnet_group"):
+        ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
+
+
 def apply_all():
     ec2_tag_resource_types()
     iam_oidc_provider_client_ids()
     eks_creation_defaults()
     kms_key_arns()
+    ec2_tagged_resource_listing()
     elasticache_replication_groups()
+    elasticache_subnet_group_deletion()

@@ -53,3 +53,56 @@ def check_registry(registry, errors):
         if repository["keep_last"] < 1:
             errors.append("platform.registry.repositories[%d].keep_last: %d; keep at least 1 image" % (index, repository["keep_last"]))
     return registry
+
+
+# Node families ElastiCache offers for Valkey and Redis OSS (kept short: current generations only).
+# Valkey has no t2 (or other previous generation) nodes, so those are refused for both engines.
+CACHE_NODE_FAMILIES = ("t3", "t4g", "m5", "m6g", "m7g", "r5", "r6g", "r7g", "c7gn")
+CACHE_NODE_TYPE = re.compile(r"^cache\.([a-z0-9]+)\.([a-z0-9]+)$")
+CACHE_MAX_REPLICAS = 5
+CACHE_MAX_RETENTION_DAYS = 35
+
+CACHE_OPTIONS = dict(
+    engine=dict(type="str", default="valkey", choices=["valkey", "redis"]),
+    engine_version=dict(type="str", default="8.0"),
+    node_type=dict(type="str", default="cache.t4g.small"),
+    cluster_mode=dict(type="bool", default=False),
+    shards=dict(type="int", default=1),
+    replicas_per_shard=dict(type="int", default=1),
+    multi_az=dict(type="bool", default=False),
+    transit_encryption=dict(type="bool", default=True),
+    at_rest_encryption=dict(type="bool", default=True),
+    auth=dict(type="bool", default=True),
+    snapshot_retention_days=dict(type="int", default=1),
+    port=dict(type="int", default=6379),
+    maintenance_window=dict(type="str", default="sun:05:00-sun:06:00"),
+)
+
+
+def check_cache(cache, errors):
+    if cache["cluster_mode"] and cache["shards"] < 1:
+        errors.append("platform.cache.shards: %d; cluster mode needs at least 1 shard" % cache["shards"])
+    if not cache["cluster_mode"] and cache["shards"] != 1:
+        errors.append("platform.cache.shards: %d; without cluster_mode a group has exactly 1 shard" % cache["shards"])
+    if not 0 <= cache["replicas_per_shard"] <= CACHE_MAX_REPLICAS:
+        errors.append("platform.cache.replicas_per_shard: %d; ElastiCache allows 0 to %d replicas per shard"
+                      % (cache["replicas_per_shard"], CACHE_MAX_REPLICAS))
+    if cache["multi_az"] and cache["replicas_per_shard"] < 1:
+        errors.append("platform.cache.multi_az: needs replicas_per_shard of at least 1")
+    if cache["auth"] and not cache["transit_encryption"]:
+        errors.append("platform.cache.auth: an AUTH token needs transit_encryption")
+    match = CACHE_NODE_TYPE.match(cache["node_type"])
+    if not match:
+        errors.append("platform.cache.node_type: %r is not an ElastiCache node type (cache.<family>.<size>)" % cache["node_type"])
+    elif match.group(1) not in CACHE_NODE_FAMILIES:
+        errors.append("platform.cache.node_type: %r; ElastiCache for %s has no %s nodes here; allowed families: %s"
+                      % (cache["node_type"], cache["engine"], match.group(1), ", ".join(CACHE_NODE_FAMILIES)))
+    if not 0 <= cache["snapshot_retention_days"] <= CACHE_MAX_RETENTION_DAYS:
+        errors.append("platform.cache.snapshot_retention_days: %d; allowed 0 to %d"
+                      % (cache["snapshot_retention_days"], CACHE_MAX_RETENTION_DAYS))
+    if not 1024 <= cache["port"] <= 65535:
+        errors.append("platform.cache.port: %d; allowed 1024 to 65535" % cache["port"])
+    if not re.match(r"^(mon|tue|wed|thu|fri|sat|sun):\d\d:\d\d-(mon|tue|wed|thu|fri|sat|sun):\d\d:\d\d$", cache["maintenance_window"]):
+        errors.append("platform.cache.maintenance_window: %r; give ddd:hh24:mi-ddd:hh24:mi, such as sun:05:00-sun:06:00"
+                      % cache["maintenance_window"])
+    return cache

@@ -17,8 +17,10 @@ import re
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.gameops.platform.plugins.module_utils.data_spec import (
+    CACHE_OPTIONS,
     LOG_STORAGE_OPTIONS,
     REGISTRY_OPTIONS,
+    check_cache,
     check_log_storage,
     check_registry,
 )
@@ -86,6 +88,7 @@ PLATFORM_OPTIONS = dict(
     eks=dict(type="dict", options=EKS_OPTIONS),
     log_storage=dict(type="dict", options=LOG_STORAGE_OPTIONS),
     registry=dict(type="dict", options=REGISTRY_OPTIONS),
+    cache=dict(type="dict", options=CACHE_OPTIONS),
 )
 
 
@@ -198,8 +201,9 @@ def validate(spec):
     eks = normalize_eks(params["eks"], platform_id, errors) if params["eks"] else None
     log_storage = check_log_storage(params["log_storage"], platform_id, errors) if params["log_storage"] else None
     registry = check_registry(params["registry"], errors) if params["registry"] else None
+    cache = check_cache(params["cache"], errors) if params["cache"] else None
     if errors:
         raise SpecError(errors)
     tags = dict(params["tags"])
     tags.update({PLATFORM_TAG: platform_id, MANAGED_BY_TAG: COLLECTION})
-    return dict(params, id=platform_id, tags=tags, network=network, eks=eks, log_storage=log_storage, registry=registry)
+    return dict(params, id=platform_id, tags=tags, network=network, eks=eks, log_storage=log_storage, registry=registry, cache=cache)

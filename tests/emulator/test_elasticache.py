@@ -134,3 +134,17 @@ def test_deleted_group_and_members_are_gone(elasticache):
     assert elasticache.delete_replication_group(ReplicationGroupId=group_id)["ReplicationGroup"]["Status"] == "deleting"
     assert error(described, elasticache=elasticache, group_id=group_id)[0] == "ReplicationGroupNotFoundFault"
     assert error(member, elasticache=elasticache, cluster_id=group_id + "-001")[0] == "CacheClusterNotFound"
+
+
+def test_cache_subnet_group_is_deleted_unless_in_use(elasticache):
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc_id = ec2.create_vpc(CidrBlock="10.61.0.0/16")["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.61.1.0/24", AvailabilityZone=REGION + "a")["Subnet"]["SubnetId"]
+    name = "sg-" + uuid.uuid4().hex[:8]
+    elasticache.create_cache_subnet_group(CacheSubnetGroupName=name, CacheSubnetGroupDescription="test", SubnetIds=[subnet_id])
+    group_id = new_group(elasticache, CacheSubnetGroupName=name)
+    assert error(elasticache.delete_cache_subnet_group, CacheSubnetGroupName=name)[0] == "CacheSubnetGroupInUse"
+    elasticache.delete_replication_group(ReplicationGroupId=group_id)
+    elasticache.delete_cache_subnet_group(CacheSubnetGroupName=name)
+    assert error(elasticache.describe_cache_subnet_groups, CacheSubnetGroupName=name)[0] == "CacheSubnetGroupNotFoundFault"
+    assert error(elasticache.delete_cache_subnet_group, CacheSubnetGroupName=name)[0] == "CacheSubnetGroupNotFoundFault"

@@ -83,7 +83,7 @@ def test_bad_input_names_the_field(path, value, expected):
 
 def test_unknown_top_level_key_is_refused():
     messages = errors_of(spec_with("eks_cluster", {}))
-    assert "platform.eks_cluster: unknown key; allowed here: eks, environment, log_storage, name, network, region, registry, tags" in messages
+    assert "platform.eks_cluster: unknown key; allowed here: cache, eks, environment, log_storage, name, network, region, registry, tags" in messages
 
 
 def test_every_problem_is_reported_at_once():
@@ -181,3 +181,44 @@ def test_data_sections_are_normalized():
     platform = validate(spec)
     assert platform["log_storage"]["bucket_name"] == "queue-infra-dev-loki"
     assert platform["registry"]["repositories"] == [{"name": "queue-api", "scan_on_push": True, "image_tag_mutability": "IMMUTABLE", "keep_last": 30}]
+
+
+def test_cache_is_normalized_with_defaults():
+    platform = validate(spec_with("cache", {}))
+    assert platform["cache"] == {
+        "engine": "valkey", "engine_version": "8.0", "node_type": "cache.t4g.small", "cluster_mode": False, "shards": 1,
+        "replicas_per_shard": 1, "multi_az": False, "transit_encryption": True, "at_rest_encryption": True, "auth": True,
+        "snapshot_retention_days": 1, "port": 6379, "maintenance_window": "sun:05:00-sun:06:00",
+    }
+    assert validate(VALID)["cache"] is None
+
+
+def test_cache_cluster_mode_with_shards_is_accepted():
+    cache = {"cluster_mode": True, "shards": 3, "replicas_per_shard": 2, "multi_az": True, "node_type": "cache.r7g.large"}
+    assert validate(spec_with("cache", cache))["cache"]["shards"] == 3
+
+
+@pytest.mark.parametrize(
+    "cache, expected",
+    [
+        ({"cluster_mode": True, "shards": 0}, "platform.cache.shards: 0; cluster mode needs at least 1 shard"),
+        ({"shards": 2}, "platform.cache.shards: 2; without cluster_mode a group has exactly 1 shard"),
+        ({"replicas_per_shard": 6}, "platform.cache.replicas_per_shard: 6; ElastiCache allows 0 to 5"),
+        ({"replicas_per_shard": -1}, "platform.cache.replicas_per_shard: -1"),
+        ({"multi_az": True, "replicas_per_shard": 0}, "platform.cache.multi_az: needs replicas_per_shard of at least 1"),
+        ({"auth": True, "transit_encryption": False}, "platform.cache.auth: an AUTH token needs transit_encryption"),
+        ({"node_type": "t4g.small"}, "platform.cache.node_type: 't4g.small' is not an ElastiCache node type"),
+        ({"node_type": "db.r7g.large"}, "platform.cache.node_type: 'db.r7g.large' is not an ElastiCache node type"),
+        ({"node_type": "cache.t2.micro"}, "platform.cache.node_type: 'cache.t2.micro'; ElastiCache for valkey has no t2 nodes"),
+        ({"engine": "redis", "node_type": "cache.m4.large"}, "ElastiCache for redis has no m4 nodes"),
+        ({"snapshot_retention_days": 36}, "platform.cache.snapshot_retention_days: 36; allowed 0 to 35"),
+        ({"snapshot_retention_days": -1}, "platform.cache.snapshot_retention_days: -1"),
+        ({"port": 80}, "platform.cache.port: 80"),
+        ({"maintenance_window": "sunday"}, "platform.cache.maintenance_window: 'sunday'"),
+        ({"engine": "memcached"}, "engine must be one of"),
+        ({"shard": 2}, "platform.cache.shard: unknown key"),
+    ],
+)
+def test_bad_cache_input_names_the_field(cache, expected):
+    messages = errors_of(spec_with("cache", cache))
+    assert any(expected in message for message in messages), messages

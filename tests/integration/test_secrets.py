@@ -18,7 +18,7 @@ def secrets_client(url):
 
 
 def test_auth_token_is_never_printed_and_is_reused(local_emulator):  # noqa: F811  # pylint: disable=redefined-outer-name
-    settings, _, url = local_emulator
+    settings, url = local_emulator[0], local_emulator[2]
     first = playbook("site.yml", settings, "-vvv")
     assert first.returncode == 0, first.stdout[-3000:]
 

@@ -14,7 +14,8 @@ set -euo pipefail
 
 python_version="${SANITY_PYTHON_VERSION:-3.11}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-tree="${repo}/tests/output/sanity-tree"
+# SANITY_TREE lets parallel runs (one per working copy or helper) use trees of their own.
+tree="${SANITY_TREE:-${repo}/tests/output/sanity-tree}"
 
 ansible_test="$(command -v ansible-test || true)"
 if [[ -z "${ansible_test}" && -x "${repo}/.venv/bin/ansible-test" ]]; then

@@ -61,6 +61,8 @@ EKS_OPTIONS = dict(
     logging=dict(type="list", elements="str", default=["api", "audit", "authenticator"], choices=LOG_TYPES),
     secrets_encryption=dict(type="bool", default=True),
     authentication_mode=dict(type="str", default="API_AND_CONFIG_MAP", choices=["API", "API_AND_CONFIG_MAP"]),
+    # How in-cluster workloads (Alloy, Loki, ...) get AWS credentials: EKS Pod Identity or IRSA.
+    workload_identity=dict(type="str", default="pod_identity", choices=["pod_identity", "irsa"]),
     node_groups=dict(type="list", elements="dict", required=True, options=NODE_GROUP_OPTIONS),
     addons=dict(
         type="list",

@@ -26,6 +26,7 @@ from ansible_collections.gameops.platform.plugins.module_utils.data_spec import 
 )
 from ansible_collections.gameops.platform.plugins.module_utils.eks_spec import EKS_OPTIONS, normalize_eks
 from ansible_collections.gameops.platform.plugins.module_utils.network_plan import PlanError, plan_subnets
+from ansible_collections.gameops.platform.plugins.module_utils.observability_spec import OBSERVABILITY_OPTIONS, check_observability
 
 # Zone letters per region, so preflight can refuse an AZ count without calling AWS.
 REGION_ZONES = {
@@ -89,6 +90,7 @@ PLATFORM_OPTIONS = dict(
     log_storage=dict(type="dict", options=LOG_STORAGE_OPTIONS),
     registry=dict(type="dict", options=REGISTRY_OPTIONS),
     cache=dict(type="dict", options=CACHE_OPTIONS),
+    observability=dict(type="dict", options=OBSERVABILITY_OPTIONS),
 )
 
 
@@ -202,8 +204,10 @@ def validate(spec):
     log_storage = check_log_storage(params["log_storage"], platform_id, errors) if params["log_storage"] else None
     registry = check_registry(params["registry"], errors) if params["registry"] else None
     cache = check_cache(params["cache"], errors) if params["cache"] else None
+    observability = check_observability(params["observability"], platform_id, errors) if params["observability"] else None
     if errors:
         raise SpecError(errors)
     tags = dict(params["tags"])
     tags.update({PLATFORM_TAG: platform_id, MANAGED_BY_TAG: COLLECTION})
-    return dict(params, id=platform_id, tags=tags, network=network, eks=eks, log_storage=log_storage, registry=registry, cache=cache)
+    return dict(params, id=platform_id, tags=tags, network=network, eks=eks, log_storage=log_storage, registry=registry, cache=cache,
+                observability=observability)

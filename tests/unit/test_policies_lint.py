@@ -16,6 +16,7 @@ is not a finding there, and only there.
 import glob
 import json
 import os
+import re
 
 import parliament
 import pytest
@@ -31,9 +32,19 @@ ROLES = os.path.join(ROOT, "roles")
 SAMPLE_INPUTS = {
     "eks": {"eks_platform_id": "lint-dev", "eks_region": "ap-northeast-2", "eks_tags": {}},
     "log_storage": {"log_storage_platform_id": "lint-dev", "log_storage_region": "ap-northeast-2"},
+    "workload_roles": {
+        "workload_roles_platform_id": "lint-dev",
+        "workload_roles_amp_workspace_arn": "arn:aws:aps:ap-northeast-2:123456789012:workspace/ws-12345678-abcd-1234-abcd-123456789012",
+        "workload_roles_loki_bucket": "lint-dev-loki",
+        "workload_roles_loki_kms_key_arn": "arn:aws:kms:ap-northeast-2:123456789012:key/12345678-abcd-1234-abcd-123456789012",
+        "workload_roles_oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/ABCDEF",
+        "workload_roles_oidc_issuer": "https://oidc.eks.ap-northeast-2.amazonaws.com/id/ABCDEF",
+        "item": {"name": "alloy", "namespace": "observability", "service_account": "alloy"},
+    },
 }
 ATTACHED_TO = {
     "eks": "arn:aws:iam::123456789012:role/lint-dev-eks",
+    "workload_roles": "arn:aws:iam::123456789012:role/lint-dev-alloy",
 }
 # What must be found, so a refactor that hides a policy from this test fails it.
 EXPECTED = {
@@ -41,6 +52,11 @@ EXPECTED = {
     "eks/vars/main.yml:eks_trust_policies.ec2",
     "eks/vars/main.yml:eks_trust_policies.pods",
     "log_storage/vars/main.yml:log_storage_bucket_policy",
+    "workload_roles/vars/main.yml:workload_roles_policies.alloy",
+    "workload_roles/vars/main.yml:workload_roles_policies.loki",
+    "workload_roles/vars/main.yml:workload_roles_policies.loki_kms",
+    "workload_roles/vars/main.yml:workload_roles_trust_policies.pod_identity",
+    "workload_roles/vars/main.yml:workload_roles_trust_policies.irsa",
 }
 
 
@@ -145,11 +161,51 @@ def test_every_known_policy_is_found():
     assert EXPECTED <= {policy[0] for policy in POLICIES}
 
 
+OIDC_PROVIDER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(.+)$")
+
+
+def _oidc_issuers(policy):
+    """Issuer hosts of the IAM OIDC providers a trust policy federates, each checked to pin sub and aud.
+
+    parliament predates IAM OIDC providers: it knows only SAML providers as federation sources and has
+    no condition keys for them, so it flags every IRSA trust policy. What it would miss is checked here:
+    each such statement must pin both the service account (sub) and the STS audience (aud) exactly.
+    """
+    issuers = set()
+    for statement in _statements(policy):
+        federated = statement.get("Principal", {}).get("Federated") if isinstance(statement.get("Principal"), dict) else None
+        match = OIDC_PROVIDER_ARN.match(federated or "")
+        if not match:
+            continue
+        pinned = statement.get("Condition", {}).get("StringEquals", {})
+        issuer = match.group(1)
+        assert pinned.get(issuer + ":aud") == "sts.amazonaws.com", "%s: the audience is not pinned" % statement
+        assert str(pinned.get(issuer + ":sub", "")).startswith("system:serviceaccount:"), "%s: the service account is not pinned" % statement
+        assert "*" not in pinned[issuer + ":sub"], "%s: the service account is a wildcard" % statement
+        issuers.add(issuer)
+    return issuers
+
+
+def _expected_for_trust(finding, policy, issuers):
+    """Findings that are what a trust policy is for (credentials), or parliament's blind spot for OIDC providers."""
+    if not _is_trust_policy(policy):
+        return False
+    if finding.issue == "CREDENTIALS_EXPOSURE":
+        return True
+    if finding.issue == "UNKNOWN_FEDERATION_SOURCE":
+        return OIDC_PROVIDER_ARN.match(finding.detail or "") is not None
+    if finding.issue == "UNKNOWN_CONDITION_FOR_ACTION":
+        return any(finding.detail.startswith("Unknown condition %s:%s for action sts:AssumeRoleWithWebIdentity" % (issuer, key))
+                   for issuer in issuers for key in ("sub", "aud"))
+    return False
+
+
 @pytest.mark.parametrize("policy_id,policy", POLICIES, ids=[policy[0] for policy in POLICIES])
 def test_policy_has_no_parliament_findings(policy_id, policy):
     analyzed = parliament.analyze_policy_string(json.dumps(_as_linted(policy_id, policy)), include_community_auditors=True)
+    issuers = _oidc_issuers(policy)
     findings = [(finding.issue, finding.severity, finding.detail) for finding in analyzed.findings
-                if not (finding.issue == "CREDENTIALS_EXPOSURE" and _is_trust_policy(policy))]
+                if not _expected_for_trust(finding, policy, issuers)]
     assert findings == [], "%s: %s" % (policy_id, findings)
 
 
@@ -166,6 +222,16 @@ def test_resource_policy_principals(policy_id, policy):
 def test_policies_are_rendered():
     for policy_id, policy in POLICIES:
         assert "{{" not in json.dumps(policy), policy_id
+
+
+def test_oidc_trust_must_pin_the_service_account():
+    """The checks that stand in for parliament on IRSA trust policies really fail a loose one."""
+    loose = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+        "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/X"},
+        "Condition": {"StringEquals": {"oidc.eks.ap-northeast-2.amazonaws.com/id/X:aud": "sts.amazonaws.com"}}}]}
+    with pytest.raises(AssertionError, match="service account is not pinned"):
+        _oidc_issuers(loose)
 
 
 def test_linter_catches_a_bad_policy():

@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: gameops.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``observability`` section of the platform spec: AMP (metrics) and AMG (grafana)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+# Grafana versions Amazon Managed Grafana offers for new workspaces (ListVersions), oldest first.
+# The amg_workspace module asks ListVersions again at run time; this list lets preflight refuse early.
+AMG_VERSIONS = ("8.4", "9.4", "10.4")
+AUTHENTICATION_PROVIDERS = ("AWS_SSO", "SAML")
+# Rule files shipped in roles/metrics/files/rules/.
+RULE_SETS = ("queue", "valkey", "eks", "gamepulse")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+ALIAS = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+METRICS_OPTIONS = dict(
+    alias=dict(type="str"),
+    rule_sets=dict(type="list", elements="str", default=["queue", "valkey", "eks"]),
+    alert_sns_topic_arn=dict(type="str"),
+)
+
+SAML_OPTIONS = dict(
+    idp_metadata_url=dict(type="str"),
+    idp_metadata_xml=dict(type="str"),
+    role_assertion=dict(type="str", default="role"),
+    admin_role_values=dict(type="list", elements="str", default=[]),
+    editor_role_values=dict(type="list", elements="str", default=[]),
+    login_validity_minutes=dict(type="int", default=60),
+)
+
+GRAFANA_OPTIONS = dict(
+    workspace_name=dict(type="str"),
+    version=dict(type="str"),
+    account_access_type=dict(type="str", default="CURRENT_ACCOUNT", choices=["CURRENT_ACCOUNT", "ORGANIZATION"]),
+    authentication_providers=dict(type="list", elements="str", default=["AWS_SSO"]),
+    saml=dict(type="dict", options=SAML_OPTIONS),
+    unified_alerting=dict(type="bool", default=True),
+    plugin_admin=dict(type="bool", default=False),
+    dashboard_dirs=dict(type="list", elements="path", default=[]),
+    prune_dashboards=dict(type="bool", default=True),
+    notification_sns_topic_arns=dict(type="list", elements="str", default=[]),
+)
+
+OBSERVABILITY_OPTIONS = dict(
+    metrics=dict(type="dict", options=METRICS_OPTIONS),
+    grafana=dict(type="dict", options=GRAFANA_OPTIONS),
+)
+
+
+def _check_metrics(metrics, platform_id, errors):
+    field = "platform.observability.metrics"
+    alias = metrics["alias"] or platform_id
+    if not ALIAS.match(alias):
+        errors.append("%s.alias: %r must be 1-100 letters, digits, '_', '.' or '-'" % (field, alias))
+    for index, name in enumerate(metrics["rule_sets"]):
+        if name not in RULE_SETS:
+            errors.append("%s.rule_sets[%d]: %r is not a rule set the collection ships; allowed: %s" % (field, index, name, ", ".join(RULE_SETS)))
+    topic = metrics["alert_sns_topic_arn"]
+    if topic and not SNS_TOPIC_ARN.match(topic):
+        errors.append("%s.alert_sns_topic_arn: %r is not an SNS topic ARN" % (field, topic))
+    return dict(metrics, alias=alias)
+
+
+def _check_saml(grafana, errors):
+    field = "platform.observability.grafana.saml"
+    saml = grafana["saml"]
+    if "SAML" not in grafana["authentication_providers"]:
+        if saml:
+            errors.append("%s: given, but SAML is not among the authentication_providers" % field)
+        return
+    if not saml or bool(saml["idp_metadata_url"]) == bool(saml["idp_metadata_xml"]):
+        errors.append("%s: SAML authentication needs exactly one of idp_metadata_url or idp_metadata_xml" % field)
+    elif not saml["admin_role_values"]:
+        errors.append("%s.admin_role_values: SAML needs at least one role value that makes a Grafana admin" % field)
+    elif not 5 <= saml["login_validity_minutes"] <= 525600:
+        errors.append("%s.login_validity_minutes: %d is outside 5 to 525600" % (field, saml["login_validity_minutes"]))
+
+
+def _check_grafana(grafana, platform_id, errors):
+    field = "platform.observability.grafana"
+    providers = grafana["authentication_providers"]
+    if not providers:
+        errors.append("%s.authentication_providers: give at least one of %s" % (field, ", ".join(AUTHENTICATION_PROVIDERS)))
+    for index, provider in enumerate(providers):
+        if provider not in AUTHENTICATION_PROVIDERS:
+            errors.append("%s.authentication_providers[%d]: %r is not an authentication provider AMG offers; allowed: %s"
+                          % (field, index, provider, ", ".join(AUTHENTICATION_PROVIDERS)))
+    _check_saml(grafana, errors)
+    version = grafana["version"] or AMG_VERSIONS[-1]
+    if version not in AMG_VERSIONS:
+        errors.append("%s.version: %r is not a Grafana version AMG offers; allowed: %s" % (field, version, ", ".join(AMG_VERSIONS)))
+    for index, topic in enumerate(grafana["notification_sns_topic_arns"]):
+        if not SNS_TOPIC_ARN.match(topic):
+            errors.append("%s.notification_sns_topic_arns[%d]: %r is not an SNS topic ARN" % (field, index, topic))
+    name = grafana["workspace_name"] or platform_id
+    if not re.match(r"^[a-zA-Z0-9-._~]{1,255}$", name):
+        errors.append("%s.workspace_name: %r must be 1-255 letters, digits, '-', '.', '_' or '~'" % (field, name))
+    return dict(grafana, version=version, workspace_name=name)
+
+
+def check_observability(observability, platform_id, errors):
+    """Check the observability section (already type-checked) and return it normalized."""
+    metrics = observability["metrics"]
+    grafana = observability["grafana"]
+    if grafana and not metrics:
+        errors.append("platform.observability.grafana: needs platform.observability.metrics, the workspace its dashboards query")
+    return dict(
+        metrics=_check_metrics(metrics, platform_id, errors) if metrics else None,
+        grafana=_check_grafana(grafana, platform_id, errors) if grafana else None,
+    )

@@ -1,0 +1,83 @@
+"""The observability section of the platform spec: defaults, and bad input refused naming the field."""
+
+import copy
+
+import pytest
+
+from ansible_collections.gameops.platform.plugins.module_utils.platform_spec import SpecError, validate
+
+BASE = {
+    "name": "queue-infra",
+    "environment": "dev",
+    "region": "ap-northeast-2",
+    "network": {"cidr": "10.0.0.0/16"},
+    "observability": {"metrics": {}, "grafana": {}},
+}
+
+
+def with_observability(metrics=None, grafana=None):
+    spec = copy.deepcopy(BASE)
+    spec["observability"]["metrics"].update(metrics or {})
+    spec["observability"]["grafana"].update(grafana or {})
+    return spec
+
+
+def test_defaults_follow_the_platform_id():
+    observability = validate(with_observability())["observability"]
+    assert observability["metrics"]["alias"] == "queue-infra-dev"
+    assert observability["metrics"]["rule_sets"] == ["queue", "valkey", "eks"]
+    grafana = observability["grafana"]
+    assert (grafana["workspace_name"], grafana["version"], grafana["authentication_providers"]) == ("queue-infra-dev", "10.4", ["AWS_SSO"])
+    assert grafana["unified_alerting"] and not grafana["plugin_admin"] and grafana["prune_dashboards"]
+
+
+def test_section_is_optional():
+    spec = copy.deepcopy(BASE)
+    del spec["observability"]
+    assert validate(spec)["observability"] is None
+
+
+def test_saml_with_metadata_is_accepted():
+    saml = {"idp_metadata_url": "https://idp.example.com/metadata", "admin_role_values": ["admins"]}
+    grafana = validate(with_observability(grafana={"authentication_providers": ["AWS_SSO", "SAML"], "saml": saml}))["observability"]["grafana"]
+    assert grafana["saml"]["login_validity_minutes"] == 60
+
+
+@pytest.mark.parametrize(
+    "metrics, grafana, expected",
+    [
+        ({}, {"authentication_providers": ["LDAP"]},
+         "platform.observability.grafana.authentication_providers[0]: 'LDAP' is not an authentication provider AMG offers; allowed: AWS_SSO, SAML"),
+        ({}, {"authentication_providers": []}, "platform.observability.grafana.authentication_providers: give at least one"),
+        ({}, {"version": "7.5"}, "platform.observability.grafana.version: '7.5' is not a Grafana version AMG offers; allowed: 8.4, 9.4, 10.4"),
+        ({}, {"authentication_providers": ["SAML"]}, "platform.observability.grafana.saml: SAML authentication needs exactly one of"),
+        ({}, {"saml": {"idp_metadata_url": "https://idp"}}, "platform.observability.grafana.saml: given, but SAML is not among"),
+        ({}, {"notification_sns_topic_arns": ["alerts"]}, "platform.observability.grafana.notification_sns_topic_arns[0]: 'alerts' is not an SNS topic ARN"),
+        ({}, {"colour": "blue"}, "platform.observability.grafana.colour: unknown key"),
+        ({"rule_sets": ["queue", "kafka"]}, {}, "platform.observability.metrics.rule_sets[1]: 'kafka' is not a rule set the collection ships"),
+        ({"alias": "bad alias!"}, {}, "platform.observability.metrics.alias: 'bad alias!' must be"),
+        ({"alert_sns_topic_arn": "arn:aws:sqs:ap-northeast-2:123456789012:q"}, {}, "platform.observability.metrics.alert_sns_topic_arn"),
+    ],
+)
+def test_bad_input_names_the_field(metrics, grafana, expected):
+    with pytest.raises(SpecError) as error:
+        validate(with_observability(metrics, grafana))
+    assert any(expected in message for message in error.value.errors), error.value.errors
+
+
+def test_grafana_needs_metrics():
+    spec = copy.deepcopy(BASE)
+    del spec["observability"]["metrics"]
+    with pytest.raises(SpecError) as error:
+        validate(spec)
+    assert any("platform.observability.grafana: needs platform.observability.metrics" in message for message in error.value.errors)
+
+
+def test_workload_identity_is_pod_identity_unless_irsa_is_asked():
+    spec = copy.deepcopy(BASE)
+    spec["eks"] = {"version": "1.31", "node_groups": [{"name": "general"}]}
+    assert validate(spec)["eks"]["workload_identity"] == "pod_identity"
+    spec["eks"]["workload_identity"] = "kiam"
+    with pytest.raises(SpecError) as error:
+        validate(spec)
+    assert any("workload_identity" in message and "pod_identity, irsa" in message for message in error.value.errors), error.value.errors

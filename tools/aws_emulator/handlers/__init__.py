@@ -3,9 +3,11 @@
 Each handler serves only the operations it implements; every other request goes on to moto.
 """
 
+from aws_emulator.handlers.amg import GrafanaWorkspaces
+from aws_emulator.handlers.amp_alertmanager import AlertManagerDefinitions
 from aws_emulator.handlers.eks import EksExtensions
 
-HANDLER_CLASSES = [EksExtensions]
+HANDLER_CLASSES = [EksExtensions, GrafanaWorkspaces, AlertManagerDefinitions]
 
 
 def build_handlers(handler_classes=None):

@@ -26,7 +26,17 @@ $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
 
-setup: $(VENV)/.installed $(COLLECTION_LINK)
+# promtool (checks and unit-tests Prometheus rules) from Debian's prometheus package, unpacked without
+# installing the daemon. apt-get download needs no root, only apt lists: on a fresh machine it fails
+# until they are fetched, so it runs apt-get update (with sudo when not root) and tries again.
+APT_SUDO := $(if $(filter 0,$(shell id -u)),,$(shell command -v sudo))
+$(BIN)/promtool: | $(VENV)/.installed
+	tmp=$$(mktemp -d) && chmod 755 $$tmp && cd $$tmp && \
+	{ apt-get download prometheus || { $(APT_SUDO) apt-get update && apt-get download prometheus; }; } && \
+	dpkg-deb -x prometheus_*.deb root && install -m 0755 root/usr/bin/promtool $@; \
+	status=$$?; rm -rf $$tmp; exit $$status
+
+setup: $(VENV)/.installed $(COLLECTION_LINK) $(BIN)/promtool
 
 converge: setup
 	$(BIN)/ansible-playbook site.yml -i $(INVENTORY)

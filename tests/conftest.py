@@ -4,6 +4,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import socket
 import sys
 
@@ -100,6 +101,15 @@ def api_calls(monkeypatch):
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
     return calls
+
+
+@pytest.fixture(scope="session")
+def promtool():
+    """The path of promtool (.venv/bin first, then the PATH); fails the test when there is none."""
+    path = shutil.which("promtool", path=os.pathsep.join([os.path.join(ROOT, ".venv", "bin"), os.environ.get("PATH", "")]))
+    if not path:
+        pytest.fail("promtool is missing: run `make setup`, which unpacks it from Debian's prometheus package into .venv/bin")
+    return path
 
 
 def create_eks_cluster(prefix, version="1.31"):

@@ -1,0 +1,134 @@
+"""The dashboards roles/grafana ships: they load as grafana_dashboard loads them, and every PromQL query parses.
+
+Each PromQL expression (with Grafana's variables substituted) becomes a recording rule, and
+`promtool check rules` parses them all, as Prometheus would.
+"""
+
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from ansible_collections.gameops.platform.plugins.module_utils import grafana_dashboards as source
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DASHBOARDS = os.path.join(ROOT, "roles", "grafana", "files", "dashboards")
+# What roles/grafana maps the exports' inputs to.
+DATASOURCES = {"DS_PROMETHEUS": "amp", "DS_LOKI": "loki"}
+# Grafana's interval variables get durations; template variables sit in label matchers, where any regex fits.
+BUILTINS = (("$__rate_interval", "5m"), ("$__interval", "1m"), ("$__range", "1h"))
+VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
+LABEL_VALUES = re.compile(r"^label_values\((.+),\s*[A-Za-z_][A-Za-z0-9_]*\)$", re.S)
+METRIC = re.compile(r"\b([a-z_][a-z0-9_]*_(?:total|bytes|seconds|seconds_count|seconds_bucket|up|length|connections|clients|condition))\b")
+
+
+def loaded():
+    return source.load(source.read_directory(DASHBOARDS), DATASOURCES)
+
+
+def panels(container):
+    for panel in container.get("panels", []):
+        yield panel
+        yield from panels(panel)
+
+
+def queries(dashboard):
+    """(where, data source uid, query) of every panel target and every query variable."""
+    for panel in panels(dashboard):
+        for target in panel.get("targets", []):
+            if "expr" in target:
+                datasource = target.get("datasource") or panel.get("datasource") or {}
+                yield "panel %r %s" % (panel.get("title"), target["refId"]), datasource.get("uid"), target["expr"]
+    for variable in dashboard.get("templating", {}).get("list", []):
+        if variable.get("type") == "query":
+            yield "variable %s" % variable["name"], variable["datasource"]["uid"], variable["definition"]
+
+
+def promql(expr):
+    """A Grafana PromQL query as Prometheus sees it: variables substituted, label_values() reduced to its selector."""
+    for name, value in BUILTINS:
+        expr = expr.replace(name, value)
+    expr = VARIABLE.sub(".*", expr)
+    found = LABEL_VALUES.match(expr.strip())
+    return found.group(1) if found else expr
+
+
+def check_rules(promtool, tmp_path, rules):
+    path = tmp_path / "dashboards.rules.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}, sort_keys=False))
+    return subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False)
+
+
+def test_the_layout_is_two_folders_of_dashboards():
+    found = sorted(("/".join(item.folder_path), item.uid) for item in loaded())
+    assert found == [("Platform", "eks-cluster"), ("Platform", "platform-logs"), ("Queue Infra", "queue-system"), ("Queue Infra", "valkey")]
+    assert [folder.title for folder in source.folders_of(loaded()).values()] == ["Platform", "Queue Infra"]
+
+
+def test_every_dashboard_is_an_export_whose_inputs_map_to_our_data_sources():
+    for item in loaded():
+        text = open(item.origin, encoding="utf-8").read()
+        assert "${DS_" in text, "%s should use ${DS_...} inputs like a grafana.com export" % item.origin
+        assert "${DS_" not in repr(item.dashboard) and "__inputs" not in item.dashboard
+        assert {uid for _where, uid, _query in queries(item.dashboard)} <= {"amp", "loki"}
+    with pytest.raises(source.DashboardError, match=r"uses input \$\{DS_LOKI\} \(type loki\)"):
+        source.load(source.read_directory(DASHBOARDS), {"DS_PROMETHEUS": "amp"})
+
+
+def test_panels_have_unique_ids_and_fit_the_grid():
+    for item in loaded():
+        ids = [panel["id"] for panel in panels(item.dashboard)]
+        assert len(ids) == len(set(ids)), item.origin
+        for panel in panels(item.dashboard):
+            grid = panel["gridPos"]
+            assert grid["x"] + grid["w"] <= 24 and grid["h"] > 0, (item.origin, panel["title"])
+            assert panel["type"] == "row" or panel.get("description"), (item.origin, panel["title"], "needs a description")
+
+
+def test_every_promql_query_parses_with_promtool(promtool, tmp_path):
+    rules = []
+    for item in loaded():
+        for number, (where, uid, query) in enumerate(queries(item.dashboard)):
+            if uid == "amp":
+                rules.append({"record": "dashboard:%s:q%d" % (item.uid.replace("-", "_"), number), "expr": promql(query),
+                              "labels": {"where": "%s: %s" % (item.uid, where)}})
+    assert len(rules) >= 30
+    checked = check_rules(promtool, tmp_path, rules)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "SUCCESS: %d rules found" % len(rules) in checked.stdout
+
+
+def test_the_check_catches_a_broken_query(promtool, tmp_path):
+    checked = check_rules(promtool, tmp_path, [{"record": "dashboard:broken", "expr": promql('sum(rate(x{job=~"$job"}[$__rate_interval])')}])
+    assert checked.returncode != 0
+
+
+def test_variables_are_substituted_sensibly():
+    assert promql('rate(a{job=~"$job", q=~"${queue}"}[$__rate_interval])') == 'rate(a{job=~".*", q=~".*"}[5m])'
+    assert promql("label_values(queue_length, queue)") == "queue_length"
+
+
+def test_the_dashboards_cover_the_platform_metrics():
+    used = set()
+    for item in loaded():
+        for _where, uid, query in queries(item.dashboard):
+            if uid == "amp":
+                used.update(METRIC.findall(query))
+    assert {
+        "http_server_request_duration_seconds_bucket", "http_server_request_duration_seconds_count", "queue_tickets_issued_total",
+        "redis_connected_clients", "redis_memory_used_bytes", "redis_commands_processed_total", "redis_keyspace_hits_total",
+        "redis_keyspace_misses_total", "kube_node_status_condition", "kube_pod_container_status_restarts_total",
+        "container_cpu_usage_seconds_total", "container_memory_working_set_bytes",
+    } <= used
+    everything = repr([item.dashboard for item in loaded()])
+    for metric in ("queue_length", "chat_active_connections", "redis_up", "http_response_status_code", "http_route"):
+        assert metric in everything
+
+
+def test_the_logs_dashboard_reads_loki():
+    [logs] = [item for item in loaded() if item.uid == "platform-logs"]
+    log_panels = [panel for panel in panels(logs.dashboard) if panel["type"] == "logs"]
+    assert log_panels and all(panel["datasource"] == {"type": "loki", "uid": "loki"} for panel in log_panels)
+    assert all(target["expr"].startswith("{") for panel in log_panels for target in panel["targets"])

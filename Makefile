@@ -14,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.ansible/collections
 export PYTHONPATH := $(CURDIR)/tools
 
-.PHONY: setup converge check teardown test test-unit test-lint test-sanity test-molecule lock clean
+.PHONY: setup converge check teardown test test-unit test-lint test-sanity test-molecule benchmark lock clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ test-sanity: setup
 
 test-molecule: setup
 	$(BIN)/molecule test --all
+
+# Not part of `make test`: times converge, second converge, check mode and teardown on fresh emulators,
+# without and with the latency model (README, Benchmark). BENCHMARK_ARGS="overhead" times ansible settings.
+benchmark: setup
+	$(BIN)/python -m benchmark $(BENCHMARK_ARGS)
 
 lock:
 	$(PYTHON) -m venv /tmp/gameops-lock && /tmp/gameops-lock/bin/pip install --quiet -r requirements.in 'python-dateutil<3'

@@ -33,6 +33,11 @@ from aws_emulator import __main__ as emulator_cli  # noqa: E402
 from aws_emulator import requestlog  # noqa: E402
 
 
+def pytest_configure(config):
+    # `make test` runs the slow ones too; `pytest -m "not slow"` leaves them out while developing.
+    config.addinivalue_line("markers", "slow: full ansible-playbook runs against an emulator of their own (minutes)")
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

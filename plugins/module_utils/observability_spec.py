@@ -24,13 +24,19 @@ METRICS_OPTIONS = dict(
     alert_sns_topic_arn=dict(type="str"),
 )
 
+# The shape of gameops.platform.amg_workspace's saml option, so the spec passes through unchanged.
 SAML_OPTIONS = dict(
-    idp_metadata_url=dict(type="str"),
-    idp_metadata_xml=dict(type="str"),
-    role_assertion=dict(type="str", default="role"),
-    admin_role_values=dict(type="list", elements="str", default=[]),
-    editor_role_values=dict(type="list", elements="str", default=[]),
-    login_validity_minutes=dict(type="int", default=60),
+    idp_metadata=dict(type="dict", options=dict(url=dict(type="str"), xml=dict(type="str"))),
+    assertion_attributes=dict(
+        type="dict",
+        options=dict((name, dict(type="str")) for name in ("name", "login", "email", "groups", "role", "org")),
+    ),
+    role_values=dict(
+        type="dict",
+        options=dict(admin=dict(type="list", elements="str", default=[]), editor=dict(type="list", elements="str", default=[])),
+    ),
+    allowed_organizations=dict(type="list", elements="str"),
+    login_validity_duration=dict(type="int"),
 )
 
 GRAFANA_OPTIONS = dict(
@@ -73,12 +79,13 @@ def _check_saml(grafana, errors):
         if saml:
             errors.append("%s: given, but SAML is not among the authentication_providers" % field)
         return
-    if not saml or bool(saml["idp_metadata_url"]) == bool(saml["idp_metadata_xml"]):
-        errors.append("%s: SAML authentication needs exactly one of idp_metadata_url or idp_metadata_xml" % field)
-    elif not saml["admin_role_values"]:
-        errors.append("%s.admin_role_values: SAML needs at least one role value that makes a Grafana admin" % field)
-    elif not 5 <= saml["login_validity_minutes"] <= 525600:
-        errors.append("%s.login_validity_minutes: %d is outside 5 to 525600" % (field, saml["login_validity_minutes"]))
+    metadata = (saml or {}).get("idp_metadata") or {}
+    if bool(metadata.get("url")) == bool(metadata.get("xml")):
+        errors.append("%s.idp_metadata: SAML authentication needs exactly one of url or xml" % field)
+    elif not (saml.get("role_values") or {}).get("admin"):
+        errors.append("%s.role_values.admin: SAML needs at least one role value that makes a Grafana admin" % field)
+    elif saml.get("login_validity_duration") is not None and not 5 <= saml["login_validity_duration"] <= 525600:
+        errors.append("%s.login_validity_duration: %d minutes is outside 5 to 525600" % (field, saml["login_validity_duration"]))
 
 
 def _check_grafana(grafana, platform_id, errors):

@@ -25,6 +25,7 @@ from ansible_collections.gameops.platform.plugins.module_utils.data_spec import 
     check_registry,
 )
 from ansible_collections.gameops.platform.plugins.module_utils.eks_spec import EKS_OPTIONS, normalize_eks
+from ansible_collections.gameops.platform.plugins.module_utils.kubernetes_spec import KUBERNETES_OPTIONS, check_kubernetes
 from ansible_collections.gameops.platform.plugins.module_utils.network_plan import PlanError, plan_subnets
 from ansible_collections.gameops.platform.plugins.module_utils.observability_spec import OBSERVABILITY_OPTIONS, check_observability
 
@@ -91,6 +92,7 @@ PLATFORM_OPTIONS = dict(
     registry=dict(type="dict", options=REGISTRY_OPTIONS),
     cache=dict(type="dict", options=CACHE_OPTIONS),
     observability=dict(type="dict", options=OBSERVABILITY_OPTIONS),
+    kubernetes=dict(type="dict", options=KUBERNETES_OPTIONS),
 )
 
 
@@ -205,9 +207,11 @@ def validate(spec):
     registry = check_registry(params["registry"], errors) if params["registry"] else None
     cache = check_cache(params["cache"], errors) if params["cache"] else None
     observability = check_observability(params["observability"], platform_id, errors) if params["observability"] else None
+    sections = dict(eks=eks, log_storage=log_storage, registry=registry, cache=cache)
+    kubernetes = check_kubernetes(params["kubernetes"], sections, errors) if params["kubernetes"] else None
     if errors:
         raise SpecError(errors)
     tags = dict(params["tags"])
     tags.update({PLATFORM_TAG: platform_id, MANAGED_BY_TAG: COLLECTION})
     return dict(params, id=platform_id, tags=tags, network=network, eks=eks, log_storage=log_storage, registry=registry, cache=cache,
-                observability=observability)
+                observability=observability, kubernetes=kubernetes)

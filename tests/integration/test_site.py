@@ -50,6 +50,12 @@ def test_bad_spec_fails_in_preflight_before_any_aws_call(local_emulator):
     assert requestlog.read(os.path.join(state_dir, "requests.jsonl")) == []
 
 
+def changed_tasks(output):
+    """The tasks a run reported changed, for a failure message."""
+    blocks = output.split("\nTASK [")[1:]
+    return [block.split("]")[0] for block in blocks if "\nchanged: " in block]
+
+
 def mutating_calls(log, mark):
     return [e for e in requestlog.read(log)[mark:] if e["mutating"]]
 
@@ -74,12 +80,24 @@ def test_converge_twice_then_teardown(local_emulator):
     assert len(ec2.describe_nat_gateways(Filters=owned)["NatGateways"]) == 1
     assert len(ec2.describe_route_tables(Filters=owned)["RouteTables"]) == 4
 
+    grafana = boto3.client("grafana", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
+    workspaces = grafana.list_workspaces()["workspaces"]
+    assert [(w["name"], w["status"]) for w in workspaces] == [("queue-infra-local", "ACTIVE")]
+    # The token the dashboard import used lived only for the run: no token is left behind.
+    accounts = grafana.list_workspace_service_accounts(workspaceId=workspaces[0]["id"])["serviceAccounts"]
+    for account in accounts:
+        assert grafana.list_workspace_service_account_tokens(workspaceId=workspaces[0]["id"], serviceAccountId=account["id"])["serviceAccountTokens"] == []
+    assert "grafana_url: http://127.0.0.1:%d/grafana/%s" % (int(url.rsplit(":", 1)[1]), workspaces[0]["id"]) in first.stdout
+
     for extra in ([], ["--check", "--diff"]):
         mark = len(requestlog.read(log))
         again = playbook("site.yml", settings, *extra)
         assert again.returncode == 0, again.stdout[-3000:]
-        assert recap(again.stdout)["changed"] == 0
-        assert mutating_calls(log, mark) == []
+        assert recap(again.stdout)["changed"] == 0, changed_tasks(again.stdout)
+        writes = [call["operation"] for call in mutating_calls(log, mark)]
+        # A converge mints the dashboard import's short-lived Grafana token and deletes it: credentials, not
+        # platform state. Check mode mints none, so it makes no write at all.
+        assert writes == ([] if extra else ["CreateWorkspaceServiceAccountToken", "DeleteWorkspaceServiceAccountToken"])
 
     teardown = playbook("teardown.yml", settings)
     assert teardown.returncode == 0, teardown.stdout[-3000:]

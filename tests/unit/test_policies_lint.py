@@ -32,6 +32,13 @@ ROLES = os.path.join(ROOT, "roles")
 SAMPLE_INPUTS = {
     "eks": {"eks_platform_id": "lint-dev", "eks_region": "ap-northeast-2", "eks_tags": {}},
     "log_storage": {"log_storage_platform_id": "lint-dev", "log_storage_region": "ap-northeast-2"},
+    "grafana": {
+        "grafana_platform_id": "lint-dev",
+        "grafana_region": "ap-northeast-2",
+        "grafana_caller": {"account": "123456789012", "arn": "arn:aws:iam::123456789012:user/lint"},
+        "grafana_amp_workspace_arns": ["arn:aws:aps:ap-northeast-2:123456789012:workspace/ws-0123"],
+        "grafana_sns_topic_arns": ["arn:aws:sns:ap-northeast-2:123456789012:alerts"],
+    },
     "workload_roles": {
         "workload_roles_platform_id": "lint-dev",
         "workload_roles_amp_workspace_arn": "arn:aws:aps:ap-northeast-2:123456789012:workspace/ws-12345678-abcd-1234-abcd-123456789012",
@@ -44,6 +51,7 @@ SAMPLE_INPUTS = {
 }
 ATTACHED_TO = {
     "eks": "arn:aws:iam::123456789012:role/lint-dev-eks",
+    "grafana": "arn:aws:iam::123456789012:role/lint-dev-grafana",
     "workload_roles": "arn:aws:iam::123456789012:role/lint-dev-alloy",
 }
 # What must be found, so a refactor that hides a policy from this test fails it.
@@ -52,6 +60,8 @@ EXPECTED = {
     "eks/vars/main.yml:eks_trust_policies.ec2",
     "eks/vars/main.yml:eks_trust_policies.pods",
     "log_storage/vars/main.yml:log_storage_bucket_policy",
+    "grafana/vars/main.yml:grafana_trust_policy",
+    "grafana/vars/main.yml:grafana_data_source_policy",
     "workload_roles/vars/main.yml:workload_roles_policies.alloy",
     "workload_roles/vars/main.yml:workload_roles_policies.loki",
     "workload_roles/vars/main.yml:workload_roles_policies.loki_kms",

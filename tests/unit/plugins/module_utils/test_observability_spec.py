@@ -38,9 +38,10 @@ def test_section_is_optional():
 
 
 def test_saml_with_metadata_is_accepted():
-    saml = {"idp_metadata_url": "https://idp.example.com/metadata", "admin_role_values": ["admins"]}
+    saml = {"idp_metadata": {"url": "https://idp.example.com/metadata"}, "role_values": {"admin": ["admins"]}}
     grafana = validate(with_observability(grafana={"authentication_providers": ["AWS_SSO", "SAML"], "saml": saml}))["observability"]["grafana"]
-    assert grafana["saml"]["login_validity_minutes"] == 60
+    assert grafana["saml"]["idp_metadata"]["url"] == "https://idp.example.com/metadata"
+    assert grafana["saml"]["role_values"] == {"admin": ["admins"], "editor": []}
 
 
 @pytest.mark.parametrize(
@@ -50,8 +51,10 @@ def test_saml_with_metadata_is_accepted():
          "platform.observability.grafana.authentication_providers[0]: 'LDAP' is not an authentication provider AMG offers; allowed: AWS_SSO, SAML"),
         ({}, {"authentication_providers": []}, "platform.observability.grafana.authentication_providers: give at least one"),
         ({}, {"version": "7.5"}, "platform.observability.grafana.version: '7.5' is not a Grafana version AMG offers; allowed: 8.4, 9.4, 10.4"),
-        ({}, {"authentication_providers": ["SAML"]}, "platform.observability.grafana.saml: SAML authentication needs exactly one of"),
-        ({}, {"saml": {"idp_metadata_url": "https://idp"}}, "platform.observability.grafana.saml: given, but SAML is not among"),
+        ({}, {"authentication_providers": ["SAML"]}, "platform.observability.grafana.saml.idp_metadata: SAML authentication needs exactly one of"),
+        ({}, {"authentication_providers": ["SAML"], "saml": {"idp_metadata": {"url": "https://idp"}}},
+         "platform.observability.grafana.saml.role_values.admin: SAML needs at least one"),
+        ({}, {"saml": {"idp_metadata": {"url": "https://idp"}}}, "platform.observability.grafana.saml: given, but SAML is not among"),
         ({}, {"notification_sns_topic_arns": ["alerts"]}, "platform.observability.grafana.notification_sns_topic_arns[0]: 'alerts' is not an SNS topic ARN"),
         ({}, {"colour": "blue"}, "platform.observability.grafana.colour: unknown key"),
         ({"rule_sets": ["queue", "kafka"]}, {}, "platform.observability.metrics.rule_sets[1]: 'kafka' is not a rule set the collection ships"),

@@ -224,3 +224,77 @@ def test_cache_cluster_mode_with_shards_is_accepted():
 def test_bad_cache_input_names_the_field(cache, expected):
     messages = errors_of(spec_with("cache", cache))
     assert any(expected in message for message in messages), messages
+
+
+def kubernetes_spec(**changes):
+    """A spec with the sections the Kubernetes layer needs (eks, log_storage, registry, cache)."""
+    spec = eks_spec()
+    spec["log_storage"] = {"retention_days": 30}
+    spec["registry"] = {"prefix": "queue-infra", "repositories": [{"name": "queue-api"}, {"name": "chat-server"}]}
+    spec["cache"] = {}
+    spec["kubernetes"] = {"apps": [{"name": "queue-api", "image": "queue-api", "tag": "1.0.0", "hpa": {"min": 2, "max": 6}}]}
+    spec["kubernetes"].update(changes)
+    return spec
+
+
+def kubernetes_app(**changes):
+    return [dict({"name": "queue-api", "image": "queue-api", "tag": "1.0.0"}, **changes)]
+
+
+def test_kubernetes_is_normalized_with_defaults():
+    kubernetes = validate(kubernetes_spec())["kubernetes"]
+    assert (kubernetes["delivery"], kubernetes["gitops"], kubernetes["kubernetes_version"]) == ("render", "flux", "1.31")
+    assert kubernetes["namespaces"] == {"apps": "queue-system", "observability": "observability"}
+    assert kubernetes["addons"]["ingress"] == "alb" and kubernetes["addons"]["karpenter"]["enabled"] is False
+    assert kubernetes["observability"]["loki_retention_days"] == 30  # from platform.log_storage
+    app = kubernetes["apps"][0]
+    assert (app["repository"], app["image"], app["tag"], app["port"]) == ("queue-api", "", "1.0.0", 8080)
+    assert app["resources"]["requests"] == {"cpu": "100m", "memory": "256Mi"}
+    assert validate(VALID)["kubernetes"] is None
+
+
+def test_kubernetes_full_image_reference_carries_its_tag():
+    app = validate(kubernetes_spec(apps=[{"name": "redis-ui", "image": "ghcr.io/acme/redis-ui:2.1", "valkey": False,
+                                          "env": {"DEBUG": True, "WORKERS": 4}}]))["kubernetes"]["apps"][0]
+    assert (app["repository"], app["image"], app["tag"]) == ("", "ghcr.io/acme/redis-ui", "2.1")
+    assert app["env"] == {"DEBUG": "true", "WORKERS": "4"}
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"delivery": "push"}, "platform.kubernetes.delivery: 'push' is not one of: apply, render"),
+        ({"gitops": "jenkins"}, "platform.kubernetes.gitops: 'jenkins' is not one of: flux, argocd"),
+        ({"apps": [{"name": "queue-api", "tag": "1.0.0"}]}, "platform.kubernetes.apps[0].image: required"),
+        ({"apps": kubernetes_app(image="queue-apx")}, "platform.kubernetes.apps[0].image: 'queue-apx' is not a repository of platform.registry"),
+        ({"apps": kubernetes_app(tag=None)}, "platform.kubernetes.apps[0].tag: required"),
+        ({"apps": kubernetes_app(hpa={"min": 5, "max": 2})}, "platform.kubernetes.apps[0].hpa: min 5 is above max 2"),
+        ({"apps": kubernetes_app(hpa={"min": 0, "max": 2})}, "platform.kubernetes.apps[0].hpa.min: 0"),
+        ({"apps": kubernetes_app(port=70000)}, "platform.kubernetes.apps[0].port: 70000 is out of range; allowed 1 to 65535"),
+        ({"apps": kubernetes_app(port=0)}, "platform.kubernetes.apps[0].port: 0 is out of range"),
+        ({"apps": kubernetes_app(name="Queue_API")}, "platform.kubernetes.apps[0].name: 'Queue_API' must be a DNS label"),
+        ({"apps": kubernetes_app(resources={"requests": {"cpu": "lots"}})}, "platform.kubernetes.apps[0].resources.requests.cpu: 'lots'"),
+        ({"apps": kubernetes_app(ingress={"host": "not a host"})}, "platform.kubernetes.apps[0].ingress.host: 'not a host'"),
+        ({"apps": kubernetes_app(env={"BAD NAME": "x"})}, "platform.kubernetes.apps[0].env.BAD NAME: not a valid environment variable name"),
+        ({"apps": kubernetes_app() + kubernetes_app()}, "platform.kubernetes.apps: the name 'queue-api' is used more than once"),
+        ({"apps": kubernetes_app(colour="blue")}, "platform.kubernetes.apps.colour: unknown key"),
+        ({"addons": {"ingress": "traefik"}}, "platform.kubernetes.addons.ingress: 'traefik' is not one of: alb, nginx, none"),
+        ({"addons": {"ingress": "nginx", "cert_manager": True}}, "platform.kubernetes.addons.acme_email: ''; cert_manager needs"),
+        ({"addons": {"cert_manager": True, "acme_email": "ops@example.com"}}, "platform.kubernetes.addons.cert_manager: issues certificates for ingress-nginx"),
+        ({"addons": {"karpenter": {"enabled": True, "capacity_types": ["reserved"]}}}, "platform.kubernetes.addons.karpenter.capacity_types: 'reserved'"),
+        ({"observability": {"otlp_grpc_port": 99999}}, "platform.kubernetes.observability.otlp_grpc_port: 99999 is out of range"),
+        ({"observability": {"loki_retention_days": 90}}, "platform.kubernetes.observability.loki_retention_days: 90 is longer than the bucket keeps"),
+        ({"namespaces": {"apps": "observability"}}, "platform.kubernetes.namespaces.apps: must differ from namespaces.observability"),
+    ],
+)
+def test_bad_kubernetes_input_names_the_field(changes, expected):
+    messages = errors_of(kubernetes_spec(**changes))
+    assert any(expected in message for message in messages), messages
+
+
+def test_kubernetes_needs_the_sections_it_builds_on():
+    spec = spec_with("kubernetes", {"apps": kubernetes_app()})
+    messages = errors_of(spec)
+    for expected in ("platform.kubernetes: needs platform.eks", "platform.kubernetes.observability.enabled: Loki needs platform.log_storage",
+                     "platform.kubernetes.apps[0].valkey: needs platform.cache", "platform.kubernetes.apps[0].image: 'queue-api' is not a repository"):
+        assert any(expected in message for message in messages), (expected, messages)

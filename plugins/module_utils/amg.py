@@ -1,0 +1,369 @@
+# -*- coding: utf-8 -*-
+# Copyright: gameops.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the Amazon Managed Grafana (AMG) modules share: the client, workspaces, versions, waits.
+
+Every call goes through the client ``grafana_client`` returns, with ``aws_retry=True``, or through
+``paginate``, which retries a whole listing. botocore has no waiters for AMG, so waits poll with
+module_utils.waiting.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import re
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.gameops.platform.plugins.module_utils.waiting import WaitTimeout
+from ansible_collections.gameops.platform.plugins.module_utils.waiting import wait_until
+
+# Statuses a workspace settles in by itself, and those that will not get better on their own.
+BUSY_STATUSES = ("CREATING", "UPDATING", "UPGRADING", "VERSION_UPDATING", "DELETING")
+FAILED_STATUSES = ("FAILED", "CREATION_FAILED", "UPDATE_FAILED", "UPGRADE_FAILED", "DELETION_FAILED",
+                   "LICENSE_REMOVAL_FAILED", "VERSION_UPDATE_FAILED")
+WORKSPACE_ARN = "arn:%s:grafana:%s:%s:/workspaces/%s"
+# AMG's throttling and server errors, which AWSRetry does not retry by default.
+RETRY_CODES = ["ThrottlingException", "InternalServerException"]
+
+
+def grafana_client(module):
+    """The AMG client; call it with ``aws_retry=True``."""
+    return module.client("grafana", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES))
+
+
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
+def paginate(client, operation, **params):
+    """Every page of a listing, merged; the listing is retried as a whole."""
+    return client.get_paginator(operation).paginate(**params).build_full_result()
+
+
+def to_ansible(resource):
+    """An AMG resource in snake case, timestamps as ISO 8601 strings; tag keys are left as they are."""
+    if not resource:
+        return {}
+    return camel_dict_to_snake_dict(normalize_boto3_result(resource), ignore_list=["tags"])
+
+
+def workspace_arn(partition, region, account_id, workspace_id):
+    """AMG returns no ARN for a workspace; tagging needs one."""
+    return WORKSPACE_ARN % (partition, region, account_id, workspace_id)
+
+
+def client_token(account_id, region, request, salt=""):
+    """The CreateWorkspace idempotency token: the same for the same request (name included) in an account and region.
+
+    A create that is retried (after a time-out, or by a later run before ListWorkspaces shows the
+    workspace) so returns the workspace the first attempt made instead of making a second one. The
+    salt is the id of a workspace an earlier use of the token made and that has been deleted since.
+    """
+    text = "%s:%s:%s:%s" % (account_id, region, json.dumps(request, sort_keys=True), salt)
+    return "gameops-%s" % hashlib.sha256(text.encode("utf-8")).hexdigest()[:48]
+
+
+# -- workspaces ---------------------------------------------------------------------------------------
+
+
+def describe_workspace(client, workspace_id):
+    """The workspace, or None when there is none of that id."""
+    try:
+        return client.describe_workspace(aws_retry=True, workspaceId=workspace_id)["workspace"]
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None
+
+
+def find_workspaces(client, name):
+    """Summaries of the workspaces of that name, those being deleted last."""
+    found = [item for item in paginate(client, "list_workspaces")["workspaces"] if item.get("name") == name]
+    return sorted(found, key=lambda item: item["status"] == "DELETING")
+
+
+def find_workspace(module, client, name):
+    """The one workspace of that name that is not being deleted (else one being deleted), or None."""
+    found = find_workspaces(client, name)
+    alive = [item for item in found if item["status"] != "DELETING"]
+    if len(alive) > 1:
+        module.fail_json(msg="More than one AMG workspace is named %s: %s; name one of them uniquely"
+                         % (name, ", ".join(item["id"] for item in alive)))
+    if not found:
+        return None
+    return describe_workspace(client, found[0]["id"])
+
+
+def workspace_failure(workspace):
+    """For wait_until: why a workspace in a failed state is; None otherwise."""
+    if workspace["status"] not in FAILED_STATUSES:
+        return None
+    reason = workspace.get("degradedWorkspaceReason")
+    return "the workspace is %s%s" % (workspace["status"], ": %s" % reason if reason else "")
+
+
+def wait_for(module, client, workspace_id, done, what):
+    """Polls the workspace until done(workspace or None); a failure or time-out fails the module."""
+    try:
+        return wait_until(lambda: describe_workspace(client, workspace_id), done, module.params["wait_timeout"],
+                          delay=10, failed=workspace_failure,
+                          what="AMG workspace %s %s" % (workspace_id, what))
+    except WaitTimeout as error:
+        module.fail_json(msg=str(error), last=to_ansible(error.last))
+
+
+def wait_active(module, client, workspace_id):
+    return wait_for(module, client, workspace_id, lambda workspace: workspace is not None and workspace["status"] == "ACTIVE",
+                    "to become ACTIVE")
+
+
+def wait_gone(module, client, workspace_id):
+    return wait_for(module, client, workspace_id, lambda workspace: workspace is None, "to be deleted")
+
+
+# -- Grafana versions ---------------------------------------------------------------------------------
+
+
+def version_key(version):
+    """Orders Grafana versions such as 8.4, 9.4, 10.4 by their numbers."""
+    return tuple(int(number) for number in re.findall(r"\d+", version))
+
+
+def offered_versions(client, workspace_id=None):
+    """The Grafana versions offered: to new workspaces, or those a workspace can be upgraded to; newest first."""
+    params = dict(workspaceId=workspace_id) if workspace_id else {}
+    versions = paginate(client, "list_versions", **params).get("grafanaVersions", [])
+    return sorted(set(versions), key=version_key, reverse=True)
+
+
+# -- service accounts ---------------------------------------------------------------------------------
+
+
+def find_service_account(client, workspace_id, name):
+    """The workspace's service account of that name, or None."""
+    accounts = paginate(client, "list_workspace_service_accounts", workspaceId=workspace_id)["serviceAccounts"]
+    return next((account for account in accounts if account["name"] == name), None)
+
+
+def list_tokens(client, workspace_id, service_account_id):
+    """The service account's tokens (never their keys: AMG shows a key only when it mints it)."""
+    return paginate(client, "list_workspace_service_account_tokens", workspaceId=workspace_id,
+                    serviceAccountId=service_account_id)["serviceAccountTokens"]
+
+
+def ensure_tags(module, client, arn, current, wanted, purge):
+    """Brings the workspace's tags to ``wanted`` (None: leave them); (changed, tags after)."""
+    current = dict(current or {})
+    if wanted is None:
+        return False, current
+    to_set, to_unset = compare_aws_tags(current, wanted, purge)
+    if not module.check_mode:
+        if to_unset:
+            client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_unset)
+        if to_set:
+            client.tag_resource(aws_retry=True, resourceArn=arn, tags=to_set)
+    after = dict((key, value) for key, value in current.items() if key not in to_unset)
+    after.update(to_set)
+    return bool(to_set or to_unset), after
+
+
+# -- what amg_workspace asks for, and what differs -------------------------------------------------------
+
+DATA_SOURCES = ("AMAZON_OPENSEARCH_SERVICE", "ATHENA", "CLOUDWATCH", "PROMETHEUS", "REDSHIFT", "SITEWISE", "TIMESTREAM",
+                "TWINMAKER", "XRAY")
+# Option -> (the workspace's field in the module's result, the UpdateWorkspace/CreateWorkspace member).
+LIST_FIELDS = (("organizational_units", "workspaceOrganizationalUnits"), ("data_sources", "workspaceDataSources"),
+               ("notification_destinations", "workspaceNotificationDestinations"))
+# Option -> (UpdateWorkspace member, its remove flag).
+NETWORK_FIELDS = (("vpc_configuration", "vpcConfiguration", "removeVpcConfiguration"),
+                  ("network_access_control", "networkAccessControl", "removeNetworkAccessConfiguration"))
+
+
+def prune(value):
+    """``value`` without None members, empty lists and empty dictionaries, recursively; None when nothing is left."""
+    if isinstance(value, dict):
+        value = dict((key, prune(item)) for key, item in value.items())
+        value = dict((key, item) for key, item in value.items() if item is not None)
+        return value or None
+    if isinstance(value, list):
+        return value or None
+    return value
+
+
+def parse_configuration(module, value):
+    """A workspace configuration as a dictionary, from a dictionary or JSON text."""
+    if isinstance(value, dict):
+        return value
+    try:
+        document = json.loads(value)
+    except (TypeError, ValueError) as error:
+        module.fail_json(msg="configuration is not a JSON object: %s" % error)
+    if not isinstance(document, dict):
+        module.fail_json(msg="configuration must be a JSON object, not: %s" % value)
+    return document
+
+
+def configuration_json(configuration):
+    return json.dumps(configuration, sort_keys=True, separators=(",", ":"))
+
+
+def check_params(module):
+    """What the argument spec cannot say, checked before any call."""
+    params = module.params
+    if params["permission_type"] == "CUSTOMER_MANAGED" and not params["workspace_role_arn"]:
+        module.fail_json(msg="permission_type is CUSTOMER_MANAGED, so workspace_role_arn must be given")
+    if params["account_access_type"] == "ORGANIZATION" and not params["organizational_units"]:
+        module.fail_json(msg="account_access_type is ORGANIZATION, so organizational_units must be given")
+    if params["saml"] and "SAML" not in (params["authentication_providers"] or []):
+        module.fail_json(msg="saml is given, so authentication_providers must list SAML")
+    if params["configuration"] is not None:
+        parse_configuration(module, params["configuration"])
+    version = params["grafana_version"]
+    if version is not None and version != "latest" and not re.match(r"^\d+(\.\d+)*$", version):
+        module.fail_json(msg="grafana_version must be a version such as 10.4, or latest, not: %s" % version)
+    for field in NETWORK_FIELDS:
+        wanted = prune(params[field[0]])
+        if wanted is not None and len(wanted) != 2:
+            module.fail_json(msg="%s needs both of its lists, or both empty to remove it: %s" % (field[0], params[field[0]]))
+
+
+def wanted_network(value):
+    """A vpc_configuration / network_access_control option as compared: None (leave), {} (remove), or sorted lists."""
+    if value is None:
+        return None
+    value = prune(value) or {}
+    return dict((key, sorted(items)) for key, items in value.items())
+
+
+def wanted_saml(module):
+    return prune(module.params["saml"])
+
+
+def create_request(module, version):
+    """The CreateWorkspace request (without its client token)."""
+    params = module.params
+    request = dict(workspaceName=params["name"], accountAccessType=params["account_access_type"] or "CURRENT_ACCOUNT",
+                   permissionType=params["permission_type"] or "SERVICE_MANAGED",
+                   authenticationProviders=params["authentication_providers"] or ["AWS_SSO"])
+    if params["description"]:
+        request["workspaceDescription"] = params["description"]
+    if params["workspace_role_arn"]:
+        request["workspaceRoleArn"] = params["workspace_role_arn"]
+    for option, member in LIST_FIELDS:
+        if params[option]:
+            request[member] = sorted(set(params[option]))
+    for option, member, _remove in NETWORK_FIELDS:
+        wanted = wanted_network(params[option])
+        if wanted:
+            request[member] = snake_dict_to_camel_dict(wanted)
+    if params["configuration"] is not None:
+        request["configuration"] = configuration_json(parse_configuration(module, params["configuration"]))
+    if version:
+        request["grafanaVersion"] = version
+    if params["tags"]:
+        request["tags"] = params["tags"]
+    return request
+
+
+def planned_workspace(module, request):
+    """What a workspace created with ``request`` would be, for check mode."""
+    params = module.params
+    saml = wanted_saml(module)
+    providers = request["authenticationProviders"]
+    authentication = dict(providers=providers, aws_sso=None,
+                          saml=dict(status="CONFIGURED" if saml else "NOT_CONFIGURED", configuration=saml) if "SAML" in providers else None)
+    configuration = json.loads(request["configuration"]) if "configuration" in request else None
+    return dict(workspace_id=None, arn=None, name=params["name"], description=params["description"], endpoint=None, status=None,
+                grafana_version=request.get("grafanaVersion"), account_access_type=request["accountAccessType"],
+                permission_type=request["permissionType"], workspace_role_arn=params["workspace_role_arn"],
+                organizational_units=request.get("workspaceOrganizationalUnits", []),
+                data_sources=request.get("workspaceDataSources", []),
+                notification_destinations=request.get("workspaceNotificationDestinations", []),
+                vpc_configuration=wanted_network(params["vpc_configuration"]) or None,
+                network_access_control=wanted_network(params["network_access_control"]) or None,
+                authentication=authentication, configuration=configuration, tags=params["tags"] or {})
+
+
+def workspace_update(module, before):
+    """(the UpdateWorkspace members that differ, with their values; the workspace as it would be after)."""
+    params = module.params
+    update, after = {}, dict(before)
+    if params["description"] is not None and params["description"] != (before["description"] or ""):
+        update["workspaceDescription"] = after["description"] = params["description"]
+    if params["account_access_type"] and params["account_access_type"] != before["account_access_type"]:
+        update["accountAccessType"] = after["account_access_type"] = params["account_access_type"]
+    if params["permission_type"] and params["permission_type"] != before["permission_type"]:
+        if params["permission_type"] == "SERVICE_MANAGED":
+            module.fail_json(msg="The AMG API cannot turn the CUSTOMER_MANAGED workspace %s into SERVICE_MANAGED;"
+                             " the AMG console can" % params["name"])
+        update["permissionType"] = after["permission_type"] = params["permission_type"]
+    if params["workspace_role_arn"] and (params["workspace_role_arn"] != before["workspace_role_arn"] or "permissionType" in update):
+        update["workspaceRoleArn"] = after["workspace_role_arn"] = params["workspace_role_arn"]
+    for option, member in LIST_FIELDS:
+        wanted = params[option]
+        if wanted is not None and sorted(set(wanted)) != sorted(set(before[option])):
+            update[member] = after[option] = sorted(set(wanted))
+    if "accountAccessType" in update and params["organizational_units"]:
+        update["workspaceOrganizationalUnits"] = after["organizational_units"] = sorted(set(params["organizational_units"]))
+    for option, member, remove in NETWORK_FIELDS:
+        wanted = wanted_network(params[option])
+        if wanted is not None and wanted != (wanted_network(before[option]) or {}):
+            if wanted:
+                update[member] = snake_dict_to_camel_dict(wanted)
+            else:
+                update[remove] = True
+            after[option] = wanted or None
+    return update, after
+
+
+def describe_authentication(authentication):
+    """DescribeWorkspaceAuthentication's answer in snake case, with every key present."""
+    result = to_ansible(authentication)
+    result.setdefault("saml", None)
+    result.setdefault("aws_sso", None)
+    return result
+
+
+def authentication_update(module, current):
+    """The UpdateWorkspaceAuthentication request (without workspaceId) when providers or SAML differ; {} otherwise."""
+    params = module.params
+    providers = params["authentication_providers"] or current["providers"]
+    current_saml = prune((current.get("saml") or {}).get("configuration"))
+    saml = wanted_saml(module)
+    if sorted(set(providers)) == sorted(set(current["providers"])) and (saml is None or saml == current_saml):
+        return {}
+    request = dict(authenticationProviders=providers)
+    # The SAML configuration is sent again when SAML stays on, so that a change of providers keeps it.
+    saml = saml or (current_saml if "SAML" in providers else None)
+    if saml:
+        request["samlConfiguration"] = snake_dict_to_camel_dict(saml)
+    return request
+
+
+def planned_authentication(before, request):
+    """The authentication after ``request``, for check mode and the diff."""
+    providers = request["authenticationProviders"]
+    saml = to_ansible(request.get("samlConfiguration")) or None
+    return dict(providers=providers,
+                saml=dict(status="CONFIGURED" if saml else "NOT_CONFIGURED", configuration=saml) if "SAML" in providers else None,
+                aws_sso=before.get("aws_sso") if "AWS_SSO" in providers else None)
+
+
+def configuration_update(module, before, version):
+    """The UpdateWorkspaceConfiguration request (without workspaceId) when the configuration or version differ; {} otherwise."""
+    params = module.params
+    configuration = before["configuration"]
+    if params["configuration"] is not None:
+        configuration = parse_configuration(module, params["configuration"])
+    upgrade = version is not None and version != before["grafana_version"]
+    if configuration == before["configuration"] and not upgrade:
+        return {}
+    request = dict(configuration=configuration_json(configuration))
+    if upgrade:
+        request["grafanaVersion"] = version
+    return request

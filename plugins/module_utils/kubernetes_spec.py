@@ -1,0 +1,292 @@
+# -*- coding: utf-8 -*-
+# Copyright: gameops.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``kubernetes`` section of the platform spec: what runs inside the cluster and how it is delivered.
+
+Choices (delivery, gitops, ingress) are checked here rather than with ``choices`` so that every
+message names its full path, such as ``platform.kubernetes.delivery``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+DELIVERY_MODES = ("apply", "render")
+GITOPS_TOOLS = ("flux", "argocd")
+INGRESS_KINDS = ("alb", "nginx", "none")
+KARPENTER_CAPACITY_TYPES = ("spot", "on-demand")
+
+# Kubernetes' own rules: DNS-1123 labels for names and namespaces, C identifiers (and '.', '-')
+# for environment variable names, resource quantities such as 250m, 0.5 or 512Mi.
+DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$")
+HOSTNAME = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DURATION = re.compile(r"^[0-9]+(ms|s|m|h)$")
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+RESOURCE_OPTIONS = dict(cpu=dict(type="str"), memory=dict(type="str"))
+
+APP_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    # A repository of platform.registry (its short name), or a full image reference with a '/'.
+    image=dict(type="str"),
+    tag=dict(type="str"),
+    port=dict(type="int", default=8080),
+    replicas=dict(type="int", default=2),
+    health_path=dict(type="str", default="/health"),
+    hpa=dict(
+        type="dict",
+        options=dict(
+            min=dict(type="int", default=2),
+            max=dict(type="int", default=4),
+            cpu_percent=dict(type="int", default=70),
+            memory_percent=dict(type="int"),
+        ),
+    ),
+    resources=dict(
+        type="dict",
+        apply_defaults=True,
+        options=dict(
+            requests=dict(type="dict", apply_defaults=True, options=dict(
+                cpu=dict(type="str", default="100m"), memory=dict(type="str", default="256Mi"))),
+            limits=dict(type="dict", apply_defaults=True, options=dict(
+                cpu=dict(type="str"), memory=dict(type="str", default="512Mi"))),
+        ),
+    ),
+    ingress=dict(
+        type="dict",
+        options=dict(
+            host=dict(type="str", required=True),
+            path=dict(type="str", default="/"),
+            tls=dict(type="bool", default=True),
+        ),
+    ),
+    websocket=dict(type="bool", default=False),
+    valkey=dict(type="bool", default=True),
+    env=dict(type="dict", default={}),
+)
+
+KUBERNETES_OPTIONS = dict(
+    delivery=dict(type="str", default="render"),
+    render_dir=dict(type="str", default=""),
+    gitops=dict(type="str", default="flux"),
+    namespaces=dict(
+        type="dict",
+        apply_defaults=True,
+        options=dict(
+            apps=dict(type="str", default="queue-system"),
+            observability=dict(type="str", default="observability"),
+        ),
+    ),
+    addons=dict(
+        type="dict",
+        apply_defaults=True,
+        options=dict(
+            metrics_server=dict(type="bool", default=True),
+            kube_state_metrics=dict(type="bool", default=True),
+            external_secrets=dict(type="bool", default=True),
+            ingress=dict(type="str", default="alb"),
+            certificate_arn=dict(type="str", default=""),
+            cert_manager=dict(type="bool", default=False),
+            acme_email=dict(type="str", default=""),
+            acme_server=dict(type="str", default="https://acme-v02.api.letsencrypt.org/directory"),
+            karpenter=dict(
+                type="dict",
+                apply_defaults=True,
+                options=dict(
+                    enabled=dict(type="bool", default=False),
+                    interruption_queue=dict(type="str", default=""),
+                    capacity_types=dict(type="list", elements="str", default=["spot", "on-demand"]),
+                    instance_categories=dict(type="list", elements="str", default=["c", "m", "t"]),
+                    cpu_limit=dict(type="int", default=100),
+                    consolidate_after=dict(type="str", default="1m"),
+                ),
+            ),
+        ),
+    ),
+    apps=dict(type="list", elements="dict", default=[], options=APP_OPTIONS),
+    observability=dict(
+        type="dict",
+        apply_defaults=True,
+        options=dict(
+            enabled=dict(type="bool", default=True),
+            loki_retention_days=dict(type="int"),
+            otlp_grpc_port=dict(type="int", default=4317),
+            otlp_http_port=dict(type="int", default=4318),
+            scrape_interval=dict(type="str", default="30s"),
+            alloy_replicas=dict(type="int", default=2),
+            redis_exporter=dict(type="bool", default=True),
+        ),
+    ),
+)
+
+
+def _choice(value, allowed, field, errors):
+    if value not in allowed:
+        errors.append("%s: %r is not one of: %s" % (field, value, ", ".join(allowed)))
+
+
+def _port(value, field, errors):
+    if not 1 <= value <= 65535:
+        errors.append("%s: %d is out of range; allowed 1 to 65535" % (field, value))
+
+
+def _quantities(resources, field, errors):
+    for kind in ("requests", "limits"):
+        for name, value in sorted((resources.get(kind) or {}).items()):
+            if value is not None and not QUANTITY.match(str(value)):
+                errors.append("%s.%s.%s: %r is not a Kubernetes quantity (such as 250m, 1 or 512Mi)" % (field, kind, name, value))
+
+
+def _image(app, field, repositories, errors):
+    """Split the image into a registry repository (resolved to its ECR URI later) or a full name, and a tag."""
+    image, tag = app["image"], app["tag"]
+    if not image:
+        errors.append("%s.image: required; give a repository of platform.registry or a full image reference" % field)
+        return dict(repository="", image="", tag=tag or "")
+    if image in repositories:
+        repository, name = image, ""
+    elif "/" in image:
+        repository, name = "", image
+        last = image.rsplit("/", 1)[1]
+        if ":" in last:
+            name, embedded = image.rsplit(":", 1)
+            if tag and tag != embedded:
+                errors.append("%s.tag: %r contradicts the tag %r in the image" % (field, tag, embedded))
+            tag = embedded
+    else:
+        errors.append("%s.image: %r is not a repository of platform.registry (%s) nor a full image reference with a '/'"
+                      % (field, image, ", ".join(sorted(repositories)) or "none defined"))
+        return dict(repository="", image="", tag=tag or "")
+    if not tag:
+        errors.append("%s.tag: required; the image tag to deploy (ECR repositories are immutable, so never 'latest' by default)" % field)
+    elif not IMAGE_TAG.match(tag):
+        errors.append("%s.tag: %r is not a valid image tag" % (field, tag))
+    return dict(repository=repository, image=name, tag=tag or "")
+
+
+def _hpa(hpa, field, errors):
+    if hpa["min"] < 1:
+        errors.append("%s.hpa.min: %d; an HPA keeps at least 1 replica" % (field, hpa["min"]))
+    if hpa["min"] > hpa["max"]:
+        errors.append("%s.hpa: min %d is above max %d" % (field, hpa["min"], hpa["max"]))
+    for key in ("cpu_percent", "memory_percent"):
+        if hpa[key] is not None and not 1 <= hpa[key] <= 1000:
+            errors.append("%s.hpa.%s: %d; allowed 1 to 1000 (percent of the request)" % (field, key, hpa[key]))
+
+
+def _app(app, index, sections, addons, errors):
+    field = "platform.kubernetes.apps[%d]" % index
+    if not DNS_LABEL.match(app["name"]):
+        errors.append("%s.name: %r must be a DNS label (lowercase letters, digits, '-', at most 63)" % (field, app["name"]))
+    registry = sections.get("registry") or {}
+    repositories = [repository["name"] for repository in registry.get("repositories", [])]
+    image = _image(app, field, repositories, errors)
+    _port(app["port"], field + ".port", errors)
+    if app["replicas"] < 0:
+        errors.append("%s.replicas: %d; give 0 or more" % (field, app["replicas"]))
+    if app["hpa"]:
+        _hpa(app["hpa"], field, errors)
+        if app["hpa"]["memory_percent"] is not None and not app["resources"]["requests"]["memory"]:
+            errors.append("%s.hpa.memory_percent: needs resources.requests.memory" % field)
+        if app["hpa"]["cpu_percent"] is not None and not app["resources"]["requests"]["cpu"]:
+            errors.append("%s.hpa.cpu_percent: needs resources.requests.cpu" % field)
+    _quantities(app["resources"], field + ".resources", errors)
+    if not app["health_path"].startswith("/"):
+        errors.append("%s.health_path: %r must start with '/'" % (field, app["health_path"]))
+    if app["ingress"]:
+        if not HOSTNAME.match(app["ingress"]["host"]):
+            errors.append("%s.ingress.host: %r is not a DNS name" % (field, app["ingress"]["host"]))
+        if not app["ingress"]["path"].startswith("/"):
+            errors.append("%s.ingress.path: %r must start with '/'" % (field, app["ingress"]["path"]))
+        if addons["ingress"] == "none":
+            errors.append("%s.ingress: needs an ingress controller; platform.kubernetes.addons.ingress is none" % field)
+    if app["valkey"] and not sections.get("cache"):
+        errors.append("%s.valkey: needs platform.cache (the Valkey the app connects to)" % field)
+    env = {}
+    for key, value in sorted(app["env"].items()):
+        if not ENV_NAME.match(key):
+            errors.append("%s.env.%s: not a valid environment variable name" % (field, key))
+        if isinstance(value, (dict, list)) or value is None:
+            errors.append("%s.env.%s: give a string, number or boolean" % (field, key))
+        env[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return dict(app, env=env, **image)
+
+
+def _addons(addons, errors):
+    field = "platform.kubernetes.addons"
+    _choice(addons["ingress"], INGRESS_KINDS, field + ".ingress", errors)
+    if addons["cert_manager"] and addons["ingress"] != "nginx":
+        errors.append("%s.cert_manager: issues certificates for ingress-nginx; with ingress %s use certificate_arn (ACM) instead"
+                      % (field, addons["ingress"]))
+    if addons["cert_manager"] and not EMAIL.match(addons["acme_email"]):
+        errors.append("%s.acme_email: %r; cert_manager needs the e-mail address ACME registers" % (field, addons["acme_email"]))
+    if addons["certificate_arn"] and not addons["certificate_arn"].startswith("arn:aws"):
+        errors.append("%s.certificate_arn: %r is not an ACM certificate ARN" % (field, addons["certificate_arn"]))
+    karpenter = addons["karpenter"]
+    for capacity_type in karpenter["capacity_types"]:
+        _choice(capacity_type, KARPENTER_CAPACITY_TYPES, field + ".karpenter.capacity_types", errors)
+    if karpenter["enabled"] and not karpenter["capacity_types"]:
+        errors.append("%s.karpenter.capacity_types: give spot, on-demand or both" % field)
+    if karpenter["cpu_limit"] < 1:
+        errors.append("%s.karpenter.cpu_limit: %d; give at least 1 CPU" % (field, karpenter["cpu_limit"]))
+    if not DURATION.match(karpenter["consolidate_after"]):
+        errors.append("%s.karpenter.consolidate_after: %r is not a duration such as 30s or 1m" % (field, karpenter["consolidate_after"]))
+
+
+def _observability(observability, sections, errors):
+    field = "platform.kubernetes.observability"
+    log_storage = sections.get("log_storage")
+    if observability["enabled"] and not log_storage:
+        errors.append("%s.enabled: Loki needs platform.log_storage (its S3 bucket)" % field)
+    retention = observability["loki_retention_days"]
+    if retention is None:
+        retention = log_storage["retention_days"] if log_storage else 30
+    elif retention < 1:
+        errors.append("%s.loki_retention_days: %d; keep logs at least 1 day" % (field, retention))
+    elif log_storage and retention > log_storage["retention_days"]:
+        errors.append("%s.loki_retention_days: %d is longer than the bucket keeps objects (platform.log_storage.retention_days %d)"
+                      % (field, retention, log_storage["retention_days"]))
+    for key in ("otlp_grpc_port", "otlp_http_port"):
+        _port(observability[key], "%s.%s" % (field, key), errors)
+    if observability["otlp_grpc_port"] == observability["otlp_http_port"]:
+        errors.append("%s.otlp_http_port: must differ from otlp_grpc_port" % field)
+    if not DURATION.match(observability["scrape_interval"]):
+        errors.append("%s.scrape_interval: %r is not a duration such as 30s" % (field, observability["scrape_interval"]))
+    if observability["alloy_replicas"] < 1:
+        errors.append("%s.alloy_replicas: %d; run at least 1" % (field, observability["alloy_replicas"]))
+    if observability["redis_exporter"] and observability["enabled"] and not sections.get("cache"):
+        errors.append("%s.redis_exporter: needs platform.cache (the Valkey it scrapes)" % field)
+    return dict(observability, loki_retention_days=retention)
+
+
+def check_kubernetes(kubernetes, sections, errors):
+    """Check the section against the others (``sections``: normalized eks, log_storage, registry, cache) and normalize it."""
+    field = "platform.kubernetes"
+    _choice(kubernetes["delivery"], DELIVERY_MODES, field + ".delivery", errors)
+    _choice(kubernetes["gitops"], GITOPS_TOOLS, field + ".gitops", errors)
+    eks = sections.get("eks")
+    if not eks:
+        errors.append("%s: needs platform.eks (the cluster it deploys to)" % field)
+    for key, namespace in sorted(kubernetes["namespaces"].items()):
+        if not DNS_LABEL.match(namespace):
+            errors.append("%s.namespaces.%s: %r is not a valid namespace name" % (field, key, namespace))
+    if kubernetes["namespaces"]["apps"] == kubernetes["namespaces"]["observability"]:
+        errors.append("%s.namespaces.apps: must differ from namespaces.observability (each has its own network policies)" % field)
+    _addons(kubernetes["addons"], errors)
+    apps = [_app(app, index, sections, kubernetes["addons"], errors) for index, app in enumerate(kubernetes["apps"])]
+    names = [app["name"] for app in apps]
+    for name in sorted(set(name for name in names if names.count(name) > 1)):
+        errors.append("%s.apps: the name %r is used more than once" % (field, name))
+    observability = _observability(kubernetes["observability"], sections, errors)
+    return dict(
+        kubernetes,
+        apps=apps,
+        observability=observability,
+        kubernetes_version=eks["version"] if eks else "",
+        workload_identity=eks.get("workload_identity", "pod_identity") if eks else "pod_identity",
+    )

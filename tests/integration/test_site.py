@@ -89,6 +89,16 @@ def test_converge_twice_then_teardown(local_emulator):
         assert grafana.list_workspace_service_account_tokens(workspaceId=workspaces[0]["id"], serviceAccountId=account["id"])["serviceAccountTokens"] == []
     assert "grafana_url: http://127.0.0.1:%d/grafana/%s" % (int(url.rsplit(":", 1)[1]), workspaces[0]["id"]) in first.stdout
 
+    # Alloy may only remote-write to the platform's AMP workspace, through its pod identity association.
+    amp = boto3.client("amp", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
+    workspace_arn = [w["arn"] for w in amp.list_workspaces(alias="queue-infra-local")["workspaces"]]
+    iam = boto3.client("iam", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
+    statements = iam.get_role_policy(RoleName="queue-infra-local-alloy", PolicyName="alloy")["PolicyDocument"]["Statement"]
+    assert [(s["Action"], s["Resource"]) for s in statements] == [(["aps:RemoteWrite"], workspace_arn[0])]
+    eks = boto3.client("eks", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
+    associations = eks.list_pod_identity_associations(clusterName="queue-infra-local", namespace="observability")["associations"]
+    assert sorted(a["serviceAccount"] for a in associations) == ["alloy", "loki"]
+
     for extra in ([], ["--check", "--diff"]):
         mark = len(requestlog.read(log))
         again = playbook("site.yml", settings, *extra)

@@ -26,14 +26,16 @@ from ansible_collections.gameops.platform.plugins.module_utils.waiting import Wa
 from ansible_collections.gameops.platform.plugins.module_utils.waiting import wait_until
 
 ACCESS_POLICY_ARN = "arn:%s:eks::aws:cluster-access-policy/%s"
+# EKS's throttling and server errors, which AWSRetry does not retry by default.
+RETRY_CODES = ["ThrottlingException", "ServerException", "ServiceUnavailableException"]
 
 
 def eks_client(module):
     """The EKS client; call it with ``aws_retry=True``."""
-    return module.client("eks", retry_decorator=AWSRetry.jittered_backoff())
+    return module.client("eks", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES))
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def paginate(client, operation, **params):
     """Every page of a listing, merged; the listing is retried as a whole."""
     return client.get_paginator(operation).paginate(**params).build_full_result()

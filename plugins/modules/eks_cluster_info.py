@@ -81,14 +81,18 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.gameops.platform.plugins.module_utils.eks import RETRY_CODES
 
+
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def list_all(client, operation, key, **params):
+    """Every page of a listing, merged; the listing is retried as a whole."""
     return client.get_paginator(operation).paginate(**params).build_full_result().get(key, [])
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=dict(name=dict(type="str", required=True)), supports_check_mode=True)
-    client = module.client("eks", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("eks", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES))
     name = module.params["name"]
     try:
         cluster = client.describe_cluster(aws_retry=True, name=name)["cluster"]

@@ -89,6 +89,10 @@ def tag_filter_list(tag_filters):
     return filters
 
 
+# The throttling code of JSON services (KMS, the tagging API), which AWSRetry does not retry by default.
+JSON_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
+
+
 def deleted_nat_gateways(module, arns):
     ids = [arn.rpartition("/")[2] for arn in arns]
     ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
@@ -97,7 +101,7 @@ def deleted_nat_gateways(module, arns):
 
 
 def deleted_kms_keys(module, arns):
-    kms = module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
+    kms = module.client("kms", retry_decorator=JSON_RETRY)
     keys = [kms.describe_key(aws_retry=True, KeyId=arn)["KeyMetadata"] for arn in arns]
     return set(key["KeyId"] for key in keys if key["KeyState"] in ("PendingDeletion", "PendingReplicaDeletion"))
 
@@ -124,12 +128,12 @@ def main():
         ),
         supports_check_mode=True,
     )
-    client = module.client("resourcegroupstaggingapi", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("resourcegroupstaggingapi", retry_decorator=JSON_RETRY)
     request = {"TagFilters": tag_filter_list(module.params["tag_filters"])}
     if module.params["resource_types"]:
         request["ResourceTypeFilters"] = module.params["resource_types"]
     try:
-        pages = client.get_paginator("get_resources").paginate(**request).build_full_result()
+        pages = JSON_RETRY(lambda: client.get_paginator("get_resources").paginate(**request).build_full_result())()
         resources = [
             {"arn": mapping["ResourceARN"], "tags": boto3_tag_list_to_ansible_dict(mapping.get("Tags", []))}
             for mapping in pages.get("ResourceTagMappingList", [])

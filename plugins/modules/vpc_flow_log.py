@@ -122,7 +122,9 @@ def describe(flow_log):
     return result
 
 
+@AWSRetry.jittered_backoff()
 def find_flow_logs(client, resource_id):
+    """The flow logs of a resource; the listing is retried as a whole."""
     paginator = client.get_paginator("describe_flow_logs")
     pages = paginator.paginate(Filters=[{"Name": "resource-id", "Values": [resource_id]}])
     return pages.build_full_result()["FlowLogs"]

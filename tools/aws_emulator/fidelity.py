@@ -248,6 +248,109 @@ def elasticache_subnet_group_deletion():
         ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
 
 
+def transitional_states():
+    """EKS clusters, node groups, NAT gateways, AMP workspaces and replication groups take time, as on AWS.
+
+    moto creates and deletes them at once. With the latency model on (aws_emulator.latency) they show
+    CREATING (``pending``, ``creating``) and DELETING for the scaled real durations, and a deleted one stays
+    listed until its time is up; a cluster whose node groups are still deleting cannot be deleted. With
+    it off, the only difference from moto is that a delete's answer says DELETING, as AWS's does.
+    """
+    # pylint: disable=import-outside-toplevel  # moto loads slowly
+    from moto.amp.models import PrometheusServiceBackend, Workspace
+    from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
+    from moto.eks import models as eks
+    from moto.elasticache.models import ReplicationGroup
+
+    from aws_emulator import latency
+
+    if getattr(eks.EKSBackend.create_cluster, "corrected", False):
+        return
+    for cls, name in ((eks.Cluster, "status"), (eks.Nodegroup, "status"), (NatGateway, "state"), (Workspace, "status"),
+                      (ReplicationGroup, "status")):
+        latency.install(cls, name)
+
+    def starting(create, status, kind):
+        def corrected(*args, **kwargs):
+            resource = create(*args, **kwargs)
+            latency.begin(resource, status, kind)
+            return resource
+
+        return corrected
+
+    create_cluster, delete_cluster, delete_nodegroup = eks.EKSBackend.create_cluster, eks.EKSBackend.delete_cluster, eks.EKSBackend.delete_nodegroup
+
+    def corrected_delete_cluster(backend, name):
+        cluster = backend.clusters.get(name)
+        if cluster is None or not latency.seconds("eks.cluster.delete"):
+            cluster = delete_cluster(backend, name)
+        elif cluster.status != "DELETING":
+            eks.validate_safe_to_delete(cluster)
+
+            def remove():
+                if backend.clusters.get(name) is cluster:
+                    del backend.clusters[name]
+                    backend.cluster_count -= 1
+
+            latency.later("eks.cluster.delete", remove)
+        latency.end(cluster)  # a CREATING still shown
+        cluster.status = "DELETING"
+        return cluster
+
+    def corrected_delete_nodegroup(backend, cluster_name, nodegroup_name):
+        cluster = backend.clusters.get(cluster_name)
+        nodegroup = cluster.nodegroups.get(nodegroup_name) if cluster else None
+        if nodegroup is None or not latency.seconds("eks.nodegroup.delete"):
+            nodegroup = delete_nodegroup(backend, cluster_name, nodegroup_name)
+        elif nodegroup.status != "DELETING":
+            def remove():
+                if cluster.nodegroups.get(nodegroup_name) is nodegroup:
+                    del cluster.nodegroups[nodegroup_name]
+                    cluster.nodegroup_count -= 1
+
+            latency.later("eks.nodegroup.delete", remove)
+        latency.end(nodegroup)  # a CREATING still shown
+        nodegroup.status = "DELETING"
+        return nodegroup
+
+    corrected_create_cluster = starting(create_cluster, "CREATING", "eks.cluster.create")
+    corrected_create_cluster.corrected = True
+    eks.EKSBackend.create_cluster = corrected_create_cluster
+    eks.EKSBackend.delete_cluster = corrected_delete_cluster
+    eks.EKSBackend.create_nodegroup = starting(eks.EKSBackend.create_nodegroup, "CREATING", "eks.nodegroup.create")
+    eks.EKSBackend.delete_nodegroup = corrected_delete_nodegroup
+    NatGatewayBackend.create_nat_gateway = starting(NatGatewayBackend.create_nat_gateway, "pending", "ec2.nat_gateway.create")
+    PrometheusServiceBackend.create_workspace = starting(PrometheusServiceBackend.create_workspace, {"statusCode": "CREATING"},
+                                                         "amp.workspace.create")
+
+
+def tagging_api_lists_grafana_and_prometheus():
+    """The Resource Groups Tagging API lists Managed Grafana workspaces, and AMP workspaces and rule groups
+    namespaces, with their tags; deleted ones vanish from it.
+
+    moto has no Grafana and its AMP backend takes no part in that API, so a teardown's "is anything
+    tagged left?" check would miss them. The details are in aws_emulator.handlers.amg (GrafanaTagging)
+    and aws_emulator.handlers.amp_alertmanager (PrometheusTagging).
+    """
+    # pylint: disable=import-outside-toplevel  # moto loads slowly
+    from moto.resourcegroupstaggingapi import models
+
+    from aws_emulator.handlers.amg import GrafanaTagging
+    from aws_emulator.handlers.amp_alertmanager import prometheus_tagging
+
+    listing = models.iter_taggable_backends
+    if getattr(listing, "corrected", False):
+        return
+
+    def iter_taggable_backends(account_id, region_name):
+        yield from listing(account_id, region_name)
+        yield from prometheus_tagging(account_id, region_name)
+        yield GrafanaTagging(account_id, region_name)
+
+    iter_taggable_backends.corrected = True
+    models.iter_taggable_backends = iter_taggable_backends
+
+
 def apply_all():
     ec2_tag_resource_types()
     iam_oidc_provider_client_ids()
@@ -256,3 +359,5 @@ def apply_all():
     ec2_tagged_resource_listing()
     elasticache_replication_groups()
     elasticache_subnet_group_deletion()
+    transitional_states()
+    tagging_api_lists_grafana_and_prometheus()

@@ -2,10 +2,21 @@
 
 Handlers ask ``seconds(kind)`` when a resource starts a transition and report the settled state only
 once that time has passed. The default is 0 (everything settles at once); the latency model scales the
-real durations below to emulator seconds.
+real durations below to emulator seconds: ``AWS_EMULATOR_SECONDS_PER_MINUTE`` (or ``python -m
+aws_emulator start --latency S``) gives the emulator seconds one real minute lasts.
+
+Two ways to keep a resource in a transitional state:
+
+- ``begin(resource, status, kind)`` on a moto object whose class has a ``TransitionalAttribute`` for
+  that attribute (fidelity.py installs them): the attribute reads ``status`` until the time is up, then
+  whatever was set last. Nothing has to run when the time is up, so nothing can be missed.
+- ``later(kind, action)`` runs ``action`` (remove a deleted resource) once the time is up, at once when
+  the model is off, so that without it the emulator behaves exactly as before.
 """
 
 import os
+import threading
+import time
 
 # Typical real durations, in minutes, of what AWS makes a caller wait for.
 REAL_MINUTES = {
@@ -15,6 +26,7 @@ REAL_MINUTES = {
     "eks.nodegroup.create": 3,
     "eks.nodegroup.delete": 3,
     "eks.addon.create": 1,
+    "eks.addon.delete": 1,
     "elasticache.replication_group.create": 7,
     "elasticache.replication_group.modify": 5,
     "elasticache.replication_group.delete": 4,
@@ -25,9 +37,84 @@ REAL_MINUTES = {
 }
 
 SCALE_VARIABLE = "AWS_EMULATOR_SECONDS_PER_MINUTE"
+TRANSITION = "_emulator_transition"  # instance attribute: (status, monotonic deadline)
+
+
+def scale():
+    """Emulator seconds per real minute (0: the latency model is off)."""
+    return float(os.environ.get(SCALE_VARIABLE) or 0)
 
 
 def seconds(kind):
     """Emulator seconds a transition of this kind lasts (0 unless the latency model is on)."""
-    scale = float(os.environ.get(SCALE_VARIABLE) or 0)
-    return REAL_MINUTES.get(kind, 0) * scale
+    return REAL_MINUTES.get(kind, 0) * scale()
+
+
+def deadline(kind):
+    """The monotonic time a transition of this kind started now ends at; 0 when it ends at once."""
+    duration = seconds(kind)
+    return time.monotonic() + duration if duration > 0 else 0
+
+
+def pending(until):
+    """True while a deadline from deadline() has not passed."""
+    return bool(until) and time.monotonic() < until
+
+
+class TransitionalAttribute:
+    """A class attribute (moto's ``status``, ``state``) that reads as the transitional value while one lasts.
+
+    The value set last is kept in the instance's __dict__ under the same name, so moto's own code that
+    sets and reads the attribute works unchanged.
+    """
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        transition = instance.__dict__.get(TRANSITION)
+        if transition and pending(transition[1]):
+            return transition[0]
+        return instance.__dict__.get(self.name)
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.name] = value
+
+
+def install(cls, name):
+    """Make ``cls.name`` a TransitionalAttribute (once)."""
+    if not isinstance(cls.__dict__.get(name), TransitionalAttribute):
+        setattr(cls, name, TransitionalAttribute(name))
+
+
+def begin(resource, status, kind):
+    """Show ``status`` for seconds(kind), then the settled value; returns the seconds (0: settled at once)."""
+    until = deadline(kind)
+    if until:
+        resource.__dict__[TRANSITION] = (status, until)
+    else:
+        resource.__dict__.pop(TRANSITION, None)
+    return seconds(kind)
+
+
+def end(resource):
+    """Stop showing a transitional status: the attribute reads as set again (a delete ends a CREATING)."""
+    resource.__dict__.pop(TRANSITION, None)
+
+
+def in_transition(resource):
+    transition = resource.__dict__.get(TRANSITION)
+    return bool(transition) and pending(transition[1])
+
+
+def later(kind, action):
+    """Run ``action()`` once a transition of this kind is over: now when it lasts 0 seconds."""
+    duration = seconds(kind)
+    if duration <= 0:
+        action()
+        return
+    timer = threading.Timer(duration, action)
+    timer.daemon = True
+    timer.start()

@@ -24,6 +24,7 @@ import weakref
 
 import yaml
 
+from aws_emulator import latency
 from aws_emulator.handlers import eks_catalog as catalog
 from aws_emulator.handlers.base import RestJsonHandler, ServiceError
 from aws_emulator.handlers.eks_clusters import ClusterUpdates, updates_of
@@ -256,10 +257,14 @@ class EksExtensions(ClusterUpdates, RestJsonHandler):
     def _addon_status(self, addon):
         """The one place an addon's status is decided, from what was last asked of it (addon["_phase"]).
 
-        Addons settle at once for now: ACTIVE after a create or an update; DELETING in the answer to a
-        delete, after which the addon is gone. A latency model (CREATING, UPDATING for a while) goes here.
+        CREATING (UPDATING) until the latency model's time is up (addon["_until"]), then ACTIVE; DELETING
+        after a delete until the addon is gone. With the latency model off, all of it settles at once.
         """
-        return "DELETING" if addon["_phase"] == "delete" else "ACTIVE"
+        if addon["_phase"] == "delete":
+            return "DELETING"
+        if latency.pending(addon.get("_until")):
+            return "CREATING" if addon["_phase"] == "create" else "UPDATING"
+        return "ACTIVE"
 
     def _addon_view(self, addon):
         return dict(view(addon), status=self._addon_status(addon))
@@ -338,6 +343,7 @@ class EksExtensions(ClusterUpdates, RestJsonHandler):
             "namespaceConfig": {"namespace": namespace} if namespaceConfig else None,
             "_namespace": namespace,
             "_phase": "create",
+            "_until": latency.deadline("eks.addon.create"),
         }
         self._set_addon_associations(cluster, state, addon, podIdentityAssociations or [])
         state.addons[addonName] = addon
@@ -371,7 +377,7 @@ class EksExtensions(ClusterUpdates, RestJsonHandler):
             addon["serviceAccountRoleArn"] = serviceAccountRoleArn or None  # "" removes it
         if configurationValues is not None:
             addon["configurationValues"] = configuration  # "" removes them
-        addon.update(modifiedAt=now(), _phase="update")
+        addon.update(modifiedAt=now(), _phase="update", _until=latency.deadline("eks.addon.update"))
         changes = {"AddonVersion": addonVersion, "ServiceAccountRoleArn": serviceAccountRoleArn, "ResolveConflicts": resolveConflicts,
                    "ConfigurationValues": configurationValues,
                    "PodIdentityAssociations": None if podIdentityAssociations is None else json.dumps(addon["podIdentityAssociations"])}
@@ -390,13 +396,18 @@ class EksExtensions(ClusterUpdates, RestJsonHandler):
         """preserve has no effect: there are no Kubernetes objects to keep."""
         state = self._state(self._cluster(clusterName))
         addon = self._addon(state, clusterName, addonName)
-        addon.update(modifiedAt=now(), _phase="delete")
-        answer = {"addon": self._addon_view(addon)}
-        # Deletion settles at once: the addon and the pod identity associations it owns go now.
-        for association_id in [key for key, record in state.associations.items() if record["ownerArn"] == addon["addonArn"]]:
-            del state.associations[association_id]
-        del state.addons[addonName]
-        return answer
+        if addon["_phase"] != "delete":
+            addon.update(modifiedAt=now(), _phase="delete")
+            latency.later("eks.addon.delete", lambda: self._remove_addon(state, addon))
+        return {"addon": self._addon_view(addon)}
+
+    def _remove_addon(self, state, addon):
+        """The addon and the pod identity associations it owns go (now, or once the latency model says)."""
+        with self.lock:
+            for association_id in [key for key, record in state.associations.items() if record["ownerArn"] == addon["addonArn"]]:
+                del state.associations[association_id]
+            if state.addons.get(addon["addonName"]) is addon:
+                del state.addons[addon["addonName"]]
 
     def describe_addon_versions(self, kubernetesVersion=None, maxResults=None, nextToken=None, addonName=None, types=None,
                                 publishers=None, owners=None):

@@ -4,7 +4,9 @@ A group's shape is its replica counts per node group (shard); ``layout`` derives
 group's settings what AWS reports: the node groups with their members and endpoints, the member cluster
 names, and one cache cluster per member (DescribeCacheClusters), which carries the settings
 DescribeReplicationGroups leaves out (engine version, parameter group, subnet group, security groups,
-maintenance window). Every change takes effect at once; statuses stay ``available``.
+maintenance window). Every change takes effect at once; the group's status shows ``creating``,
+``modifying`` or ``deleting`` for as long as the latency model says (aws_emulator.latency), and a
+group that is not ``available`` refuses changes, as on AWS.
 """
 
 import inspect
@@ -12,15 +14,29 @@ import random
 import string
 
 from moto.core.utils import utcnow
+from moto.elasticache.exceptions import ElastiCacheException
 from moto.elasticache.exceptions import InvalidParameterCombinationException
 from moto.elasticache.exceptions import InvalidParameterValueException
 from moto.elasticache.exceptions import ReplicationGroupNotFound
 from moto.elasticache.models import CacheCluster
 
+from aws_emulator import latency
+
 ENGINES = ("redis", "valkey")
 DEFAULT_VERSIONS = {"valkey": "8.0", "redis": "7.1"}
 HASH_SLOTS = 16384
 MAX_REPLICAS = 5
+
+
+class InvalidReplicationGroupState(ElastiCacheException):
+    code = "InvalidReplicationGroupState"
+
+
+def require_available(group):
+    if group.status != "available":
+        raise InvalidReplicationGroupState("Replication group %s is not in available state; it is %s."
+                                           % (group.replication_group_id, group.status))
+    return group
 
 
 def version_key(version):
@@ -106,8 +122,22 @@ def complete_create(backend, group, params):
     if group.kms_key_id and not group.kms_key_id.startswith("arn:"):
         group.kms_key_id = "arn:aws:kms:%s:%s:key/%s" % (backend.region_name, backend.account_id, group.kms_key_id)
     layout(backend, group)
+    latency.begin(group, "creating", "elasticache.replication_group.create")
 
 
+def modifying(change):
+    """A change of an available group, which then shows ``modifying`` for a while."""
+
+    def changed(backend, group, params, **options):
+        require_available(group)
+        change(backend, group, params, **options)
+        latency.begin(group, "modifying", "elasticache.replication_group.modify")
+
+    changed.__doc__ = change.__doc__
+    return changed
+
+
+@modifying
 def modify(backend, group, params):
     """ModifyReplicationGroup: the settings it changes, refusing what AWS refuses."""
     engine = (params.get("Engine") or group.engine).lower()
@@ -146,6 +176,7 @@ def modify(backend, group, params):
     layout(backend, group)
 
 
+@modifying
 def change_replicas(backend, group, params, increase):
     """IncreaseReplicaCount and DecreaseReplicaCount: to NewReplicaCount, or per node group (ReplicaConfiguration)."""
     targets = dict((node_group_id, params.get("NewReplicaCount")) for node_group_id in group.replica_counts)
@@ -172,6 +203,7 @@ def change_replicas(backend, group, params, increase):
     layout(backend, group)
 
 
+@modifying
 def reshard(backend, group, params):
     """ModifyReplicationGroupShardConfiguration: adds node groups, or removes the ones named."""
     if not group.cluster_enabled:
@@ -194,11 +226,19 @@ def reshard(backend, group, params):
 
 
 def delete(backend, group):
-    """DeleteReplicationGroup: the group and its member clusters go (AWS shows them deleting first)."""
-    for cluster_id in group.member_clusters:
-        backend.cache_clusters.pop(cluster_id, None)
-    del backend.replication_groups[group.replication_group_id]
+    """DeleteReplicationGroup: the group shows ``deleting``, then it and its member clusters go."""
+    if group.status == "deleting":
+        raise InvalidReplicationGroupState("Replication group %s is already being deleted." % group.replication_group_id)
+    latency.end(group)  # a creating or modifying still shown
     group.status = "deleting"
+
+    def remove():
+        for cluster_id in group.member_clusters:
+            backend.cache_clusters.pop(cluster_id, None)
+        if backend.replication_groups.get(group.replication_group_id) is group:
+            del backend.replication_groups[group.replication_group_id]
+
+    latency.later("elasticache.replication_group.delete", remove)
 
 
 def layout(backend, group):

@@ -10,6 +10,10 @@ __metaclass__ = type
 import time
 
 
+# Seconds before the second poll; later intervals double up to the caller's delay.
+FIRST_INTERVAL = 1
+
+
 class WaitTimeout(Exception):
     """The resource did not reach the wanted state in time; ``last`` is what was seen last."""
 
@@ -21,12 +25,15 @@ class WaitTimeout(Exception):
 def wait_until(describe, done, timeout, delay=10, failed=None, what="resource"):
     """Call ``describe()`` until ``done(result)`` holds, for at most ``timeout`` seconds.
 
+    The first polls come quickly and the interval doubles up to ``delay`` seconds: what settles in
+    seconds is seen in seconds, and a ten-minute creation still costs only a poll every ``delay``.
     ``failed(result)``, when given, returns a message for states that will never become done
     (CREATE_FAILED, DEGRADED...), which ends the wait at once with that message. ``describe``
     returning None means the resource is gone, which ``done`` may accept (deletion waits).
     Returns the last result.
     """
     deadline = time.monotonic() + timeout
+    interval = min(FIRST_INTERVAL, delay)
     while True:
         result = describe()
         if done(result):
@@ -34,6 +41,7 @@ def wait_until(describe, done, timeout, delay=10, failed=None, what="resource"):
         message = failed(result) if failed and result is not None else None
         if message:
             raise WaitTimeout("%s failed: %s" % (what, message), result)
-        if time.monotonic() + delay > deadline:
+        if time.monotonic() + interval > deadline:
             raise WaitTimeout("timed out after %ds waiting for %s" % (timeout, what), result)
-        time.sleep(delay)
+        time.sleep(interval)
+        interval = min(interval * 2, delay)

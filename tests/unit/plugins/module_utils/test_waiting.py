@@ -22,3 +22,11 @@ def test_times_out_with_the_last_state(monkeypatch):
     with pytest.raises(waiting.WaitTimeout) as error:
         waiting.wait_until(lambda: "CREATING", lambda state: state == "ACTIVE", timeout=30, delay=5, what="cluster")
     assert "timed out after 30s waiting for cluster" in str(error.value) and error.value.last == "CREATING"
+
+
+def test_polls_soon_then_less_often(monkeypatch):
+    slept = []
+    monkeypatch.setattr(waiting.time, "sleep", slept.append)
+    states = iter(["CREATING"] * 7 + ["ACTIVE"])
+    assert waiting.wait_until(lambda: next(states), lambda state: state == "ACTIVE", timeout=600, delay=10) == "ACTIVE"
+    assert slept == [1, 2, 4, 8, 10, 10, 10]

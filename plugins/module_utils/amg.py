@@ -16,14 +16,11 @@ import hashlib
 import json
 import re
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.gameops.platform.plugins.module_utils import rest_json
 from ansible_collections.gameops.platform.plugins.module_utils.waiting import WaitTimeout
 from ansible_collections.gameops.platform.plugins.module_utils.waiting import wait_until
 
@@ -32,26 +29,17 @@ BUSY_STATUSES = ("CREATING", "UPDATING", "UPGRADING", "VERSION_UPDATING", "DELET
 FAILED_STATUSES = ("FAILED", "CREATION_FAILED", "UPDATE_FAILED", "UPGRADE_FAILED", "DELETION_FAILED",
                    "LICENSE_REMOVAL_FAILED", "VERSION_UPDATE_FAILED")
 WORKSPACE_ARN = "arn:%s:grafana:%s:%s:/workspaces/%s"
-# AMG's throttling and server errors, which AWSRetry does not retry by default.
-RETRY_CODES = ["ThrottlingException", "InternalServerException"]
+
+
+# Shared with the other REST-JSON services' helpers; modules call them through this module.
+paginate = rest_json.paginate
+to_ansible = rest_json.to_ansible
+ensure_tags = rest_json.ensure_tags
 
 
 def grafana_client(module):
     """The AMG client; call it with ``aws_retry=True``."""
-    return module.client("grafana", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES))
-
-
-@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
-def paginate(client, operation, **params):
-    """Every page of a listing, merged; the listing is retried as a whole."""
-    return client.get_paginator(operation).paginate(**params).build_full_result()
-
-
-def to_ansible(resource):
-    """An AMG resource in snake case, timestamps as ISO 8601 strings; tag keys are left as they are."""
-    if not resource:
-        return {}
-    return camel_dict_to_snake_dict(normalize_boto3_result(resource), ignore_list=["tags"])
+    return rest_json.retried_client(module, "grafana")
 
 
 def workspace_arn(partition, region, account_id, workspace_id):
@@ -154,22 +142,6 @@ def list_tokens(client, workspace_id, service_account_id):
     """The service account's tokens (never their keys: AMG shows a key only when it mints it)."""
     return paginate(client, "list_workspace_service_account_tokens", workspaceId=workspace_id,
                     serviceAccountId=service_account_id)["serviceAccountTokens"]
-
-
-def ensure_tags(module, client, arn, current, wanted, purge):
-    """Brings the workspace's tags to ``wanted`` (None: leave them); (changed, tags after)."""
-    current = dict(current or {})
-    if wanted is None:
-        return False, current
-    to_set, to_unset = compare_aws_tags(current, wanted, purge)
-    if not module.check_mode:
-        if to_unset:
-            client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_unset)
-        if to_set:
-            client.tag_resource(aws_retry=True, resourceArn=arn, tags=to_set)
-    after = dict((key, value) for key, value in current.items() if key not in to_unset)
-    after.update(to_set)
-    return bool(to_set or to_unset), after
 
 
 # -- what amg_workspace asks for, and what differs -------------------------------------------------------

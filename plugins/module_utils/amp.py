@@ -13,7 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.common.yaml import HAS_YAML, SafeDumper, yaml_load
 
@@ -23,40 +22,30 @@ except ImportError:
     pass  # HAS_YAML says so
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.gameops.platform.plugins.module_utils import rest_json
 from ansible_collections.gameops.platform.plugins.module_utils.waiting import WaitTimeout
 from ansible_collections.gameops.platform.plugins.module_utils.waiting import wait_until
 
-# AMP's throttling code is not among AWSRetry's defaults.
-RETRY_CODES = ["ThrottlingException"]
 FAILED_STATES = ("CREATION_FAILED", "UPDATE_FAILED")
+
+
+# Shared with the other REST-JSON services' helpers; modules call them through this module.
+paginate = rest_json.paginate
+to_ansible = rest_json.to_ansible
+ensure_tags = rest_json.ensure_tags
 
 
 def amp_client(module):
     """The AMP client; call it with ``aws_retry=True`` (or through ``when_settled``)."""
-    return module.client("amp", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES))
+    return rest_json.retried_client(module, "amp")
 
 
-@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES + ["ConflictException"])
+@AWSRetry.jittered_backoff(catch_extra_error_codes=rest_json.RETRY_CODES + ["ConflictException"])
 def when_settled(method, **params):
     """Calls a changing operation (without aws_retry), retrying while AMP says the resource is busy."""
     return method(**params)
-
-
-@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
-def paginate(client, operation, **params):
-    """Every page of a listing, merged; the listing is retried as a whole."""
-    return client.get_paginator(operation).paginate(**params).build_full_result()
-
-
-def to_ansible(resource):
-    """An AMP resource in snake case, timestamps as ISO 8601 strings; tag keys are left as they are."""
-    if not resource:
-        return {}
-    return camel_dict_to_snake_dict(normalize_boto3_result(resource), ignore_list=["tags"])
 
 
 def status_code(resource):
@@ -129,22 +118,6 @@ def diff_text(header_lines, document_text):
 
 
 # -- tags and waits -----------------------------------------------------------------------------------
-
-
-def ensure_tags(module, client, arn, current, wanted, purge):
-    """Brings the tags of the AMP resource ``arn`` to ``wanted`` (None: leave them); (changed, tags after)."""
-    current = dict(current or {})
-    if wanted is None:
-        return False, current
-    to_set, to_unset = compare_aws_tags(current, wanted, purge)
-    if not module.check_mode:
-        if to_unset:
-            client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_unset)
-        if to_set:
-            client.tag_resource(aws_retry=True, resourceArn=arn, tags=to_set)
-    after = dict((key, value) for key, value in current.items() if key not in to_unset)
-    after.update(to_set)
-    return bool(to_set or to_unset), after
 
 
 def wait_or_fail(module, describe, done, what):

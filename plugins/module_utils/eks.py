@@ -14,38 +14,26 @@ __metaclass__ = type
 import json
 import re
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.common.yaml import HAS_YAML, yaml_load
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.gameops.platform.plugins.module_utils import rest_json
 from ansible_collections.gameops.platform.plugins.module_utils.waiting import WaitTimeout
 from ansible_collections.gameops.platform.plugins.module_utils.waiting import wait_until
 
 ACCESS_POLICY_ARN = "arn:%s:eks::aws:cluster-access-policy/%s"
-# EKS's throttling and server errors, which AWSRetry does not retry by default.
-RETRY_CODES = ["ThrottlingException", "ServerException", "ServiceUnavailableException"]
+
+
+# Shared with the other REST-JSON services' helpers; modules call them through this module.
+paginate = rest_json.paginate
+to_ansible = rest_json.to_ansible
+ensure_tags = rest_json.ensure_tags
 
 
 def eks_client(module):
     """The EKS client; call it with ``aws_retry=True``."""
-    return module.client("eks", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES))
-
-
-@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
-def paginate(client, operation, **params):
-    """Every page of a listing, merged; the listing is retried as a whole."""
-    return client.get_paginator(operation).paginate(**params).build_full_result()
-
-
-def to_ansible(resource):
-    """An EKS resource in snake case, timestamps as ISO 8601 strings; tag keys are left as they are."""
-    if not resource:
-        return {}
-    return camel_dict_to_snake_dict(normalize_boto3_result(resource), ignore_list=["tags"])
+    return rest_json.retried_client(module, "eks")
 
 
 def describe_cluster(client, name):
@@ -146,22 +134,6 @@ def access_policy_arns(client):
 
 
 # -- tags and waits -----------------------------------------------------------------------------------
-
-
-def ensure_tags(module, client, arn, current, wanted, purge):
-    """Brings the tags of the EKS resource ``arn`` to ``wanted`` (None: leave them); (changed, tags after)."""
-    current = dict(current or {})
-    if wanted is None:
-        return False, current
-    to_set, to_unset = compare_aws_tags(current, wanted, purge)
-    if not module.check_mode:
-        if to_unset:
-            client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_unset)
-        if to_set:
-            client.tag_resource(aws_retry=True, resourceArn=arn, tags=to_set)
-    after = dict((key, value) for key, value in current.items() if key not in to_unset)
-    after.update(to_set)
-    return bool(to_set or to_unset), after
 
 
 def wait_or_fail(module, describe, done, failed=None, what="resource"):

@@ -79,20 +79,18 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.gameops.platform.plugins.module_utils.eks import RETRY_CODES
+from ansible_collections.gameops.platform.plugins.module_utils import rest_json
 
 
-@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def list_all(client, operation, key, **params):
-    """Every page of a listing, merged; the listing is retried as a whole."""
-    return client.get_paginator(operation).paginate(**params).build_full_result().get(key, [])
+    """Every page of a listing, merged."""
+    return rest_json.paginate(client, operation, **params).get(key, [])
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=dict(name=dict(type="str", required=True)), supports_check_mode=True)
-    client = module.client("eks", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES))
+    client = rest_json.retried_client(module, "eks")
     name = module.params["name"]
     try:
         cluster = client.describe_cluster(aws_retry=True, name=name)["cluster"]

@@ -109,8 +109,14 @@ def test_converge_twice_then_teardown(local_emulator):
         # platform state. Check mode mints none, so it makes no write at all.
         assert writes == ([] if extra else ["CreateWorkspaceServiceAccountToken", "DeleteWorkspaceServiceAccountToken"])
 
+    rendered = os.path.join(state_dir, "rendered")
+    built = subprocess.run(["kubectl", "kustomize", rendered], capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr
+    assert "name: queue-api" in built.stdout and "kind: HorizontalPodAutoscaler" in built.stdout
+
     teardown = playbook("teardown.yml", settings)
     assert teardown.returncode == 0, teardown.stdout[-3000:]
+    assert not os.path.exists(rendered) or os.listdir(rendered) == [], "the rendered tree outlived the teardown"
     calls = [(e["operation"], e["status"]) for e in requestlog.read(log)]
     # The playbook asserts through the tagging API that nothing tagged is left, after the VPC went.
     assert calls.index(("DeleteVpc", 200)) < len(calls) - 1 - calls[::-1].index(("GetResources", 200))

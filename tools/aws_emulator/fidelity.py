@@ -351,6 +351,70 @@ def tagging_api_lists_grafana_and_prometheus():
     models.iter_taggable_backends = iter_taggable_backends
 
 
+def ec2_dependency_violations():
+    """DeleteSubnet, DeleteSecurityGroup and DeleteVpc refuse with DependencyViolation while something depends on them.
+
+    AWS keeps a subnet while a network interface is in it (a load balancer has one in each of its subnets),
+    a security group while a network interface or a load balancer uses it or another group's rule
+    references it, and a VPC while security groups other than its default are left in it; a deleted NAT
+    gateway's interface goes with it. moto deletes the subnet and the group anyway, checks only subnets and
+    route tables before a VPC, and keeps a deleted NAT gateway's interface, so a teardown that leaves what a
+    Kubernetes load balancer controller made would pass here and fail on AWS.
+    """
+    # pylint: disable=import-outside-toplevel,protected-access  # moto loads slowly; its models' own fields
+    from moto.ec2.exceptions import DependencyViolationError
+    from moto.ec2.models import EC2Backend
+    from moto.elb.models import elb_backends
+    from moto.elbv2.models import elbv2_backends
+
+    delete_subnet, delete_group, delete_vpc = EC2Backend.delete_subnet, EC2Backend.delete_security_group, EC2Backend.delete_vpc
+    delete_nat_gateway = EC2Backend.delete_nat_gateway
+    if getattr(delete_subnet, "corrected", False):
+        return
+
+    def load_balancers(backend):
+        """(subnet ids, security group ids) of every classic and v2 load balancer in the backend's region."""
+        for backends in (elbv2_backends, elb_backends):
+            for balancer in backends[backend.account_id][backend.region_name].load_balancers.values():
+                yield {getattr(subnet, "id", subnet) for subnet in balancer.subnets}, set(balancer.security_groups or [])
+
+    def corrected_delete_subnet(backend, subnet_id):
+        in_subnet = any(eni.subnet.id == subnet_id for eni in backend.enis.values())
+        if in_subnet or any(subnet_id in subnets for subnets, _groups in load_balancers(backend)):
+            raise DependencyViolationError("The subnet '%s' has dependencies and cannot be deleted." % subnet_id)
+        return delete_subnet(backend, subnet_id)
+
+    def referenced(backend, group_id):
+        for groups in backend.groups.values():
+            for group in groups.values():
+                rules = group.ingress_rules + group.egress_rules
+                if group.id != group_id and any(rule.source_group.get("GroupId") == group_id for rule in rules):
+                    return True
+        return False
+
+    def corrected_delete_group(backend, name=None, group_id=None):
+        group = backend.get_security_group_from_id(group_id) if group_id else backend.get_security_group_by_name_or_id(name)
+        if group is not None and not group.is_default:
+            used = any(group.id in {member.id for member in eni.group_set} for eni in backend.enis.values())
+            if used or referenced(backend, group.id) or any(group.id in groups for _subnets, groups in load_balancers(backend)):
+                raise DependencyViolationError("resource %s has a dependent object" % group.id)
+        return delete_group(backend, name=name, group_id=group_id)
+
+    def corrected_delete_vpc(backend, vpc_id):
+        if any(not group.is_default for group in backend.groups.get(vpc_id, {}).values()):
+            raise DependencyViolationError("The vpc '%s' has dependencies and cannot be deleted." % vpc_id)
+        return delete_vpc(backend, vpc_id)
+
+    def corrected_delete_nat_gateway(backend, nat_gateway_id):
+        gateway = delete_nat_gateway(backend, nat_gateway_id)
+        backend.enis.pop(gateway._eni.id, None)
+        return gateway
+
+    corrected_delete_subnet.corrected = True
+    EC2Backend.delete_subnet, EC2Backend.delete_security_group = corrected_delete_subnet, corrected_delete_group
+    EC2Backend.delete_vpc, EC2Backend.delete_nat_gateway = corrected_delete_vpc, corrected_delete_nat_gateway
+
+
 def apply_all():
     ec2_tag_resource_types()
     iam_oidc_provider_client_ids()
@@ -361,3 +425,4 @@ def apply_all():
     elasticache_subnet_group_deletion()
     transitional_states()
     tagging_api_lists_grafana_and_prometheus()
+    ec2_dependency_violations()

@@ -73,6 +73,10 @@ def test_subnet_of_a_classic_load_balancer_is_kept_until_it_goes(clients, vpc):
     dependency_violation(ec2.delete_security_group, GroupId=vpc["group"])
     elb.delete_load_balancer(LoadBalancerName="a1b2c3")
     ec2.delete_subnet(SubnetId=vpc["subnets"][0])
+    # What amazon.aws.elb_classic_lb reads back after deleting one (fidelity.elb_unknown_load_balancer_attributes).
+    with pytest.raises(ClientError) as caught:
+        elb.describe_load_balancer_attributes(LoadBalancerName="a1b2c3")
+    assert caught.value.response["Error"]["Code"] == "LoadBalancerNotFound"
 
 
 def test_group_an_interface_uses_is_kept_until_the_interface_goes(clients, vpc):

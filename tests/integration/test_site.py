@@ -1,7 +1,10 @@
 """The README's main job end to end: site.yml on the local inventory, twice, then teardown.yml.
 
 Runs the real ansible-playbook against an emulator of its own (a free port, a temporary state
-directory), so a developer's running emulator is left alone.
+directory), so a developer's running emulator is left alone. The converges run at -vvv, and no secret
+may show in anything they print or write: the cache's AUTH token (read back from Secrets Manager), and
+the Grafana service account token a run mints for the dashboard import and deletes (looked for by its
+shape, glsa_..., as Grafana mints them).
 """
 
 import json
@@ -23,6 +26,27 @@ def playbook(playbook_name, emulator_vars, *extra):
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook_name,
                "-i", "inventories/local", "-e", json.dumps(emulator_vars), *extra]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+
+
+SECRET_NAME = "queue-infra-local/cache/auth-token"
+GRAFANA_TOKEN = re.compile(r"glsa_[A-Za-z0-9]{32}_[0-9a-f]{8}")
+
+
+def rendered_text(directory):
+    """Everything the Kubernetes layer rendered for GitOps."""
+    texts = []
+    for parent, _dirs, files in os.walk(directory):
+        for name in files:
+            with open(os.path.join(parent, name), encoding="utf-8") as handle:
+                texts.append(handle.read())
+    assert texts, "nothing was rendered"
+    return "\n".join(texts)
+
+
+def assert_no_secret(result, auth_token, what):
+    printed = result.stdout + result.stderr
+    assert auth_token not in printed, "the AUTH token shows in the output of " + what
+    assert not GRAFANA_TOKEN.search(printed), "a Grafana token shows in the output of " + what
 
 
 def recap(output):
@@ -68,7 +92,7 @@ def test_converge_twice_then_teardown(local_emulator):
     assert "queue-infra-local-app-b 10.0.32.0/20" in preview.stdout
     assert mutating_calls(log, 0) == []
 
-    first = playbook("site.yml", settings)
+    first = playbook("site.yml", settings, "-vvv")
     assert first.returncode == 0, first.stdout[-3000:]
     assert recap(first.stdout)["changed"] > 0
     assert "vpc: vpc-" in first.stdout
@@ -99,23 +123,37 @@ def test_converge_twice_then_teardown(local_emulator):
     associations = eks.list_pod_identity_associations(clusterName="queue-infra-local", namespace="observability")["associations"]
     assert sorted(a["serviceAccount"] for a in associations) == ["alloy", "loki"]
 
-    for extra in ([], ["--check", "--diff"]):
+    secrets = boto3.client("secretsmanager", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
+    auth_token = secrets.get_secret_value(SecretId=SECRET_NAME)["SecretString"]
+    assert len(auth_token) == 64 and auth_token.isalnum()
+    elasticache = boto3.client("elasticache", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
+    group = elasticache.describe_replication_groups(ReplicationGroupId="queue-infra-local-cache")["ReplicationGroups"][0]
+    assert group["AuthTokenEnabled"] and group["TransitEncryptionEnabled"]
+    assert_no_secret(first, auth_token, "the first converge")
+    rendered = os.path.join(state_dir, "rendered")
+    assert auth_token not in rendered_text(rendered), "the AUTH token was written to the rendered tree"
+
+    for extra in (["-vvv"], ["--check", "--diff"]):
         mark = len(requestlog.read(log))
         again = playbook("site.yml", settings, *extra)
         assert again.returncode == 0, again.stdout[-3000:]
+        assert_no_secret(again, auth_token, "site.yml " + " ".join(extra))
         assert recap(again.stdout)["changed"] == 0, changed_tasks(again.stdout)
         writes = [call["operation"] for call in mutating_calls(log, mark)]
         # A converge mints the dashboard import's short-lived Grafana token and deletes it: credentials, not
         # platform state. Check mode mints none, so it makes no write at all.
-        assert writes == ([] if extra else ["CreateWorkspaceServiceAccountToken", "DeleteWorkspaceServiceAccountToken"])
+        assert writes == ([] if "--check" in extra else ["CreateWorkspaceServiceAccountToken", "DeleteWorkspaceServiceAccountToken"])
+    # Generated once, kept: the second converge reused the token.
+    assert secrets.get_secret_value(SecretId=SECRET_NAME)["SecretString"] == auth_token
+    assert len(secrets.list_secret_version_ids(SecretId=SECRET_NAME)["Versions"]) == 1
 
-    rendered = os.path.join(state_dir, "rendered")
     built = subprocess.run(["kubectl", "kustomize", rendered], capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stderr
     assert "name: queue-api" in built.stdout and "kind: HorizontalPodAutoscaler" in built.stdout
 
     teardown = playbook("teardown.yml", settings)
     assert teardown.returncode == 0, teardown.stdout[-3000:]
+    assert_no_secret(teardown, auth_token, "the teardown")
     assert not os.path.exists(rendered) or os.listdir(rendered) == [], "the rendered tree outlived the teardown"
     calls = [(e["operation"], e["status"]) for e in requestlog.read(log)]
     # The playbook asserts through the tagging API that nothing tagged is left, after the VPC went.

@@ -415,6 +415,30 @@ def ec2_dependency_violations():
     EC2Backend.delete_vpc, EC2Backend.delete_nat_gateway = corrected_delete_vpc, corrected_delete_nat_gateway
 
 
+def elb_unknown_load_balancer_attributes():
+    """Classic ELB's DescribeLoadBalancerAttributes fails with LoadBalancerNotFound for an unknown load balancer, as on AWS.
+
+    moto answers 500, so amazon.aws.elb_classic_lb fails right after a deletion, when it reads back
+    the attributes of the load balancer it deleted.
+    """
+    # pylint: disable=import-outside-toplevel,protected-access  # moto loads slowly; its responses' own helpers
+    from moto.elb.exceptions import LoadBalancerNotFoundError
+    from moto.elb.responses import ELBResponse
+
+    describe = ELBResponse.describe_load_balancer_attributes
+    if getattr(describe, "corrected", False):
+        return
+
+    def corrected_describe(response):
+        name = response._get_param("LoadBalancerName")
+        if response.elb_backend.get_load_balancer(name) is None:
+            raise LoadBalancerNotFoundError(name)
+        return describe(response)
+
+    corrected_describe.corrected = True
+    ELBResponse.describe_load_balancer_attributes = corrected_describe
+
+
 def apply_all():
     ec2_tag_resource_types()
     iam_oidc_provider_client_ids()
@@ -426,3 +450,4 @@ def apply_all():
     transitional_states()
     tagging_api_lists_grafana_and_prometheus()
     ec2_dependency_violations()
+    elb_unknown_load_balancer_attributes()

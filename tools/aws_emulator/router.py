@@ -13,6 +13,8 @@ import botocore.session
 # SigV4 signing names that differ from botocore's service names.
 SIGNING_NAME_TO_SERVICE = {
     "aps": "amp",
+    # Classic ELB (elb) signs with it too; both speak the query protocol, so the Action names either's operation.
+    "elasticloadbalancing": "elbv2",
     "execute-api": "apigateway",
     "events": "events",
     "monitoring": "cloudwatch",

@@ -94,7 +94,17 @@ options:
     description:
       - Delete what is in the managed folders (the folders of the source, O(root_folder) included) but
         not in the source, dashboards and sub-folders alike; deleting a folder deletes what is in it.
-      - Nothing outside the managed folders is touched, nor anything in the General folder.
+      - Nothing outside the managed folders is touched, nor anything in the General folder. A dashboard
+        is only deleted when Grafana's search hit names the pruned folder as its folder, and a folder
+        only when Grafana names the pruned folder as its parent; each folder is visited once, and a
+        managed folder is never deleted.
+      - Needs Grafana 10 or later (read from C(/api/health) before any change): Grafana 9 has no
+        C(folderUIDs) search parameter (it came with Grafana 10.0) and ignores it, so it cannot list one
+        folder's dashboards; the task fails, having changed nothing, when O(prune) is asked of a Grafana 9
+        (such as an Amazon Managed Grafana 9.4 workspace).
+      - Sub-folders exist only where Grafana has nested folders (Grafana 11, or 10 with the C(nestedFolders)
+        feature); a Grafana without them ignores C(parentUid) and lists every folder, which are then not
+        taken for sub-folders.
       - Sources imported by separate tasks that share a folder path share that folder, so pruning one removes
         the other's dashboards; give each source its own O(root_folder), or import them as one source.
     type: bool
@@ -119,7 +129,8 @@ options:
     default: 4
 notes:
   - Nested folders need Grafana 11 or the C(nestedFolders) feature; a Grafana that puts a sub-folder at the
-    top instead (Amazon Managed Grafana 10.4 workspaces do) fails the task with that said.
+    top instead (Amazon Managed Grafana 10.4 workspaces do) fails the task with that said. On Grafana 9,
+    which has no nested folders at all, a nested source fails before any change.
   - Dashboards are compared as data, so reformatting a file changes nothing.
 attributes:
   check_mode:
@@ -216,10 +227,16 @@ folders:
     queue-infra-3f2a9c1d: {action: unchanged, title: Queue Infra, path: Queue Infra, parent_uid: ""}
 """
 
+import re
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gameops.platform.plugins.module_utils import grafana_dashboards as source
 from ansible_collections.gameops.platform.plugins.module_utils.grafana_api import GRAFANA_ARGUMENT_SPEC, GrafanaClient, GrafanaError
+
+# Grafana 10.0 added the folderUIDs search parameter (grafana/grafana PR #65040); 11.0 turned nested folders on.
+FOLDER_UIDS_SEARCH = (10, 0)
+NESTED_FOLDERS = (11, 0)
 
 
 class DashboardSync:
@@ -235,6 +252,8 @@ class DashboardSync:
         self.folder_results = {}
         self.dashboard_results = {}
         self.diffs = []
+        self.visited = set()  # folders pruned so far, so that none is gone through twice
+        self._version = None
 
     @property
     def check_mode(self):
@@ -243,6 +262,36 @@ class DashboardSync:
     def diff(self, header, before, after):
         if self.module._diff:
             self.diffs.append(dict(before_header=header, after_header=header, before=before, after=after))
+
+    # The Grafana
+
+    def version(self):
+        """(Grafana's version text, its (major, minor)); from /api/health, else the build info of /api/frontend/settings."""
+        if self._version is None:
+            text = (self.client.get_or_none("/api/health") or {}).get("version")
+            if not text:
+                settings = self.client.get_or_none("/api/frontend/settings") or {}
+                text = (settings.get("buildInfo") or {}).get("version")
+            numbers = tuple(int(number) for number in re.findall(r"\d+", text or "")[:2])
+            self._version = (text or "unknown", numbers if len(numbers) == 2 else None)
+        return self._version
+
+    def nested(self):
+        numbers = self.version()[1]
+        return numbers is not None and numbers >= NESTED_FOLDERS
+
+    def check_grafana(self):
+        """Refuse, before any change, what this Grafana cannot do: prune below 10, nested folders below 10."""
+        text, numbers = self.version()
+        if self.module.params["prune"] and (numbers is None or numbers < FOLDER_UIDS_SEARCH):
+            raise GrafanaError("prune needs Grafana 10 or later, and Grafana at %s runs %s: before 10.0 its search API has no "
+                               "folderUIDs parameter and ignores it, so the dashboards of one folder cannot be told from all the "
+                               "others; nothing was changed (upgrade the workspace, or run without prune)" % (self.client.url, text))
+        nested = [folder for folder in self.folders.values() if folder.parent_uid]
+        if nested and numbers is not None and numbers < FOLDER_UIDS_SEARCH:
+            raise GrafanaError("Grafana at %s runs %s, which has no nested folders, and folder %r is inside folder %r; keep the "
+                               "source one level deep; nothing was changed" % (self.client.url, text, nested[0].title,
+                                                                              self.titles.get(nested[0].parent_uid)))
 
     # Folders
 
@@ -345,7 +394,7 @@ class DashboardSync:
         return "updated" if stored is not None else "created"
 
     def name_exists(self, item, folder_uid):
-        hits = self.search(folder_uid or "general", "dash-db", query=item.title)
+        hits = self.search(folder_uid, "dash-db", query=item.title)
         others = ["%s (uid %s)" % (hit["title"], hit["uid"]) for hit in hits
                   if hit.get("title", "").lower() == item.title.lower() and hit.get("uid") != item.uid]
         return ("cannot save dashboard %s (%s): folder %r already has a dashboard titled %r: %s; rename one of them or "
@@ -355,28 +404,43 @@ class DashboardSync:
     # Pruning
 
     def search(self, folder_uid, kind, query=None):
+        """The hits of a folder ("" for General): only those Grafana names the folder of, whatever else it answers with."""
         hits, page = [], 1
         while True:
-            params = dict(folderUIDs=folder_uid, type=kind, limit=1000, page=page)
+            params = dict(folderUIDs=folder_uid or "general", type=kind, limit=1000, page=page)
             if query:
                 params["query"] = query
             found = self.client.get("/api/search", params)
-            hits.extend(found)
+            hits.extend(hit for hit in found if (hit.get("folderUid") or "") == folder_uid)
             if len(found) < 1000:
                 return hits
             page += 1
 
+    def children(self, folder_uid):
+        """The sub-folders of a folder: none without nested folders, where Grafana ignores parentUid and lists every folder.
+
+        A folder counts only when Grafana names the folder as its parent (or, with nested folders, names none), is not
+        the folder itself and has not been gone through already.
+        """
+        nested = self.nested()
+        found = []
+        for child in self.client.get("/api/folders", dict(parentUid=folder_uid)):
+            parent = child.get("parentUid", folder_uid if nested else None)
+            if parent == folder_uid and child.get("uid") != folder_uid and child.get("uid") not in self.visited:
+                found.append(child)
+        return found
+
     def prune(self):
         keep = set(item.uid for item in self.dashboards)
+        self.visited.update(self.managed)
         for folder in self.folders.values():
             if self.folder_results[folder.uid]["action"] == "created":
                 continue  # new: nothing in it yet
             for hit in self.search(folder.uid, "dash-db"):
                 if hit["uid"] not in keep:
                     self.delete_dashboard(hit, folder.uid)
-            for child in self.client.get("/api/folders", dict(parentUid=folder.uid)):
-                if child["uid"] not in self.managed:
-                    self.delete_folder(child, folder.uid, keep, top=True)
+            for child in self.children(folder.uid):
+                self.delete_folder(child, folder.uid, keep, top=True)
 
     def delete_dashboard(self, hit, folder_uid, with_folder=False):
         if self.module._diff:
@@ -390,11 +454,12 @@ class DashboardSync:
 
     def delete_folder(self, folder, parent_uid, keep, top=False):
         """Report a folder not in the source, and all in it, as deleted; delete the top one (Grafana deletes what is in it)."""
+        self.visited.add(folder["uid"])
         self.titles.setdefault(folder["uid"], folder["title"])
         for hit in self.search(folder["uid"], "dash-db"):
             if hit["uid"] not in keep:
                 self.delete_dashboard(hit, folder["uid"], with_folder=True)
-        for child in self.client.get("/api/folders", dict(parentUid=folder["uid"])):
+        for child in self.children(folder["uid"]):
             self.delete_folder(child, folder["uid"], keep)
         self.diff("folder %s" % folder["uid"], dict(title=folder["title"], parent_uid=parent_uid), {})
         if top and not self.check_mode:
@@ -403,6 +468,8 @@ class DashboardSync:
                                                   uid=folder["uid"], parent_uid=parent_uid)
 
     def run(self):
+        if self.module.params["prune"] or any(folder.parent_uid for folder in self.folders.values()):
+            self.check_grafana()
         self.ensure_folders()
         self.ensure_dashboards()
         if self.module.params["prune"]:

@@ -164,24 +164,38 @@ def test_saml_authentication_is_not_configured_until_configured(grafana):
 
 
 def test_configuration_upgrades_but_never_downgrades(grafana):
-    assert grafana.list_versions()["grafanaVersions"] == ["8.4", "9.4", "10.4"]
-    workspace_id = create(grafana, grafanaVersion="8.4", configuration='{"unifiedAlerting": {"enabled": true}}')["id"]
+    # The catalogue as of 2026-12: 8.4 is no longer offered, 12.4 and 13 are.
+    assert grafana.list_versions()["grafanaVersions"] == ["9.4", "10.4", "12.4", "13.0"]
+    assert error(create, grafana=grafana, grafanaVersion="8.4") == ("ValidationException", 400)
+    workspace_id = create(grafana, grafanaVersion="9.4", configuration='{"unifiedAlerting": {"enabled": true}}')["id"]
     configuration = grafana.describe_workspace_configuration(workspaceId=workspace_id)
-    assert (configuration["configuration"], configuration["grafanaVersion"]) == ('{"unifiedAlerting": {"enabled": true}}', "8.4")
-    assert grafana.list_versions(workspaceId=workspace_id)["grafanaVersions"] == ["9.4", "10.4"]
+    # AMG fills in the keys left out (hashicorp/terraform-provider-aws#34417).
+    assert json.loads(configuration["configuration"]) == {"unifiedAlerting": {"enabled": True}, "plugins": {"pluginAdminEnabled": False}}
+    assert configuration["grafanaVersion"] == "9.4"
+    assert grafana.list_versions(workspaceId=workspace_id)["grafanaVersions"] == ["10.4", "12.4", "13.0"]
 
     plugins = json.dumps({"plugins": {"pluginAdminEnabled": True}})
-    grafana.update_workspace_configuration(workspaceId=workspace_id, configuration=plugins, grafanaVersion="9.4")
+    grafana.update_workspace_configuration(workspaceId=workspace_id, configuration=plugins, grafanaVersion="12.4")
     configuration = grafana.describe_workspace_configuration(workspaceId=workspace_id)
-    assert (configuration["configuration"], configuration["grafanaVersion"]) == (plugins, "9.4")
-    assert grafana.describe_workspace(workspaceId=workspace_id)["workspace"]["grafanaVersion"] == "9.4"
-    assert grafana.list_versions(workspaceId=workspace_id)["grafanaVersions"] == ["10.4"]
+    assert json.loads(configuration["configuration"]) == {"plugins": {"pluginAdminEnabled": True}, "unifiedAlerting": {"enabled": True}}
+    assert configuration["grafanaVersion"] == "12.4"
+    assert grafana.describe_workspace(workspaceId=workspace_id)["workspace"]["grafanaVersion"] == "12.4"
+    assert grafana.list_versions(workspaceId=workspace_id)["grafanaVersions"] == ["13.0"]
 
     invalid = ("ValidationException", 400)
-    assert error(grafana.update_workspace_configuration, workspaceId=workspace_id, configuration=plugins, grafanaVersion="8.4") == invalid
+    assert error(grafana.update_workspace_configuration, workspaceId=workspace_id, configuration=plugins, grafanaVersion="10.4") == invalid
     assert error(grafana.update_workspace_configuration, workspaceId=workspace_id, configuration=plugins, grafanaVersion="11.0") == invalid
     assert error(grafana.update_workspace_configuration, workspaceId=workspace_id, configuration="[]") == invalid
-    assert grafana.describe_workspace_configuration(workspaceId=workspace_id)["grafanaVersion"] == "9.4"
+    assert grafana.describe_workspace_configuration(workspaceId=workspace_id)["grafanaVersion"] == "12.4"
+
+
+def test_saml_defaults_are_filled_in(grafana):
+    workspace_id = create(grafana, authenticationProviders=["SAML"])["id"]
+    saml = {"idpMetadata": {"url": "https://idp.example.com/metadata"}, "assertionAttributes": {"role": "role"}}
+    grafana.update_workspace_authentication(workspaceId=workspace_id, authenticationProviders=["SAML"], samlConfiguration=saml)
+    shown = grafana.describe_workspace_authentication(workspaceId=workspace_id)["authentication"]["saml"]["configuration"]
+    assert shown["assertionAttributes"] == {"role": "role", "name": "displayName", "login": "mail", "email": "mail"}
+    assert shown["loginValidityDuration"] == 120 and shown["idpMetadata"] == saml["idpMetadata"]
 
 
 def test_default_configuration_follows_the_version(grafana):
@@ -344,3 +358,45 @@ def test_tokens_reach_the_token_store_and_leave_it(handler):
     third = mint("third")[1]
     call(handler, "DeleteWorkspace", workspaceId=workspace_id)
     assert TOKENS.check(workspace_id, third) == UNKNOWN and workspace_id not in TOKENS.tokens
+
+
+def test_the_token_quota_counts_expired_tokens_until_they_are_deleted(handler):
+    handler.token_quota = 3
+    workspace_id = new_workspace(handler)["id"]
+    account_id = call(handler, "CreateWorkspaceServiceAccount", workspaceId=workspace_id, name="ci", grafanaRole="ADMIN")["id"]
+
+    def mint(name):
+        return call(handler, "CreateWorkspaceServiceAccountToken", workspaceId=workspace_id, serviceAccountId=account_id, name=name,
+                    secondsToLive=60)["serviceAccountToken"]["id"]
+
+    first = mint("one")
+    mint("two")
+    mint("three")
+    handler.clock.now += 120  # all three have expired, and still count
+    with pytest.raises(ServiceError) as refused:
+        mint("four")
+    assert (refused.value.code, refused.value.status) == ("ServiceQuotaExceededException", 402)
+    call(handler, "DeleteWorkspaceServiceAccountToken", workspaceId=workspace_id, serviceAccountId=account_id, tokenId=first)
+    assert mint("four")
+
+
+def test_grafana_8_workspaces_have_no_service_accounts(handler):
+    workspace_id = new_workspace(handler)["id"]
+    handler.regions[(ACCOUNT, REGION)].workspaces[workspace_id]["grafanaVersion"] = "8.4"  # AMG no longer makes 8.4 workspaces
+    with pytest.raises(ServiceError) as refused:
+        call(handler, "CreateWorkspaceServiceAccount", workspaceId=workspace_id, name="ci", grafanaRole="ADMIN")
+    assert refused.value.code == "ValidationException" and "version 9 and above" in refused.value.message
+    with pytest.raises(ServiceError) as refused:
+        call(handler, "ListWorkspaceServiceAccounts", workspaceId=workspace_id)
+    assert refused.value.code == "ValidationException"
+
+
+def test_a_degraded_workspace_says_why_refuses_changes_and_can_be_deleted(handler):
+    workspace_id = new_workspace(handler)["id"]
+    handler.degrade(workspace_id, "The workspace's KMS key is disabled.")
+    described = call(handler, "DescribeWorkspace", workspaceId=workspace_id)["workspace"]
+    assert (described["status"], described["degradedWorkspaceReason"]) == ("DEGRADED", "The workspace's KMS key is disabled.")
+    with pytest.raises(ServiceError) as refused:
+        call(handler, "UpdateWorkspace", workspaceId=workspace_id, workspaceDescription="no")
+    assert refused.value.code == "ConflictException"
+    assert call(handler, "DeleteWorkspace", workspaceId=workspace_id)["workspace"]["status"] == "DELETING"

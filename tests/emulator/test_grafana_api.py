@@ -7,8 +7,8 @@ import pytest
 import requests
 from werkzeug.test import Client
 
-from aws_emulator.grafana_api import GrafanaApi
-from aws_emulator.grafana_tokens import TokenStore
+from aws_emulator.grafana_api import AMAZON_PROMETHEUS_TYPE, GrafanaApi
+from aws_emulator.grafana_tokens import TokenStore, VersionStore
 from aws_emulator.requestlog import RequestLog, read
 from aws_emulator.server import EmulatorApp
 
@@ -16,14 +16,22 @@ KEY = "glsa_valid"
 
 
 class Api:
-    """A Grafana API app in-process, behind the emulator's app (so requests are logged), with one valid token."""
+    """A Grafana API app in-process, behind the emulator's app (so requests are logged), with one valid token.
 
-    def __init__(self, tmp_path):
+    Workspace g-1 runs `version` (12.4, with nested folders, unless told otherwise); set_version() upgrades it.
+    """
+
+    def __init__(self, tmp_path, version="12.4"):
         self.now = [1000.0]
         self.tokens = TokenStore(clock=lambda: self.now[0])
         self.tokens.add("g-1", KEY, 2000.0)
+        self.versions = VersionStore()
+        self.versions.set("g-1", version)
         self.log_path = str(tmp_path / "requests.jsonl")
-        self.client = Client(EmulatorApp(None, RequestLog(self.log_path), handlers={}, grafana=GrafanaApi(self.tokens)))
+        self.client = Client(EmulatorApp(None, RequestLog(self.log_path), handlers={}, grafana=GrafanaApi(self.tokens, self.versions)))
+
+    def set_version(self, version):
+        self.versions.set("g-1", version)
 
     def call(self, method, path, body=None, key=KEY, workspace="g-1", **query):
         headers = {"Authorization": "Bearer " + key} if key else {}
@@ -44,12 +52,18 @@ def api(tmp_path):
     return Api(tmp_path)
 
 
+@pytest.fixture
+def api_at(tmp_path):
+    """Api(version) factory, for Grafanas of a given AMG version."""
+    return lambda version: Api(tmp_path, version)
+
+
 def save(api, uid, title, folder="", **extra):
     return api.call("POST", "/api/dashboards/db", dict({"dashboard": {"uid": uid, "title": title}, "folderUid": folder}, **extra))
 
 
 def test_auth_health_and_the_request_log(api):
-    assert api.call("GET", "/api/health", key=None) == (200, {"commit": "emulator", "database": "ok", "version": "10.4.1"})
+    assert api.call("GET", "/api/health", key=None) == (200, {"commit": "emulator", "database": "ok", "version": "12.4.3"})
     assert api.call("GET", "/api/search", key=None) == (401, {"message": "Unauthorized"})
     assert api.call("GET", "/api/search", key="glsa_other") == (401, {"message": "invalid API key"})
     assert api.call("GET", "/api/search", workspace="g-2") == (401, {"message": "invalid API key"})
@@ -170,6 +184,52 @@ def test_data_sources_keep_secrets_write_only(api):
     assert [item["uid"] for item in api.ok("GET", "/api/datasources")] == ["loki"]
 
 
+@pytest.mark.parametrize("version, build", [("9.4", "9.4.7"), ("10.4", "10.4.1"), ("12.4", "12.4.3"), ("13.0", "13.0.0")])
+def test_health_reports_the_version_the_workspace_runs(api_at, version, build):
+    assert api_at(version).ok("GET", "/api/health")["version"] == build
+
+
+@pytest.mark.parametrize("version", ["9.4", "10.4"])
+def test_before_grafana_11_there_are_no_nested_folders(api_at, version):
+    api = api_at(version)
+    api.ok("POST", "/api/folders", {"uid": "top", "title": "Top"})
+    child = api.ok("POST", "/api/folders", {"uid": "child", "title": "Child", "parentUid": "top"})
+    assert "parentUid" not in child and "parents" not in child  # made at the top: parentUid is ignored
+    api.ok("POST", "/api/folders", {"uid": "other", "title": "Other"})
+    # parentUid is ignored by the listing too: every folder, the one asked about included, and no parentUid.
+    listed = api.ok("GET", "/api/folders", parentUid="top")
+    assert [folder["uid"] for folder in listed] == ["child", "other", "top"] and not any("parentUid" in folder for folder in listed)
+    assert api.call("POST", "/api/folders/child/move", {"parentUid": "top"})[0] == 404
+    assert "parents" not in api.ok("GET", "/api/folders/child")
+
+
+def test_before_grafana_10_search_ignores_folder_uids(api_at):
+    api = api_at("9.4")
+    folder = api.ok("POST", "/api/folders", {"uid": "a", "title": "A"})
+    save(api, "x", "In A", folder="a")
+    save(api, "y", "In General")
+    everything = [hit["uid"] for hit in api.ok("GET", "/api/search", folderUIDs="a", type="dash-db")]
+    assert everything == ["x", "y"]  # no folderUIDs in 9.x: every dashboard of the org
+    assert [hit["uid"] for hit in api.ok("GET", "/api/search", folderIds=str(folder["id"]), type="dash-db")] == ["x"]
+    assert [hit["uid"] for hit in api.ok("GET", "/api/search", folderIds="0", type="dash-db")] == ["y"]
+    [hit] = api.ok("GET", "/api/search", dashboardUIDs="x")
+    assert hit["folderUid"] == "a"
+    api.set_version("10.4")
+    assert [hit["uid"] for hit in api.ok("GET", "/api/search", folderUIDs="a", type="dash-db")] == ["x"]
+
+
+def test_grafana_13_migrates_sigv4_prometheus_data_sources_when_it_starts(api):
+    sigv4 = {"uid": "amp", "name": "AMP", "type": "prometheus", "url": "https://aps/workspaces/ws-1",
+             "jsonData": {"httpMethod": "POST", "sigV4Auth": True, "sigV4AuthType": "ec2_iam_role", "sigV4Region": "ap-northeast-2"}}
+    api.ok("POST", "/api/datasources", sigv4)
+    api.ok("POST", "/api/datasources", {"uid": "plain", "name": "Plain", "type": "prometheus", "url": "http://prometheus"})
+    assert api.ok("GET", "/api/datasources/uid/amp")["type"] == "prometheus"  # 12.4: not migrated
+    api.set_version("13.0")
+    migrated = api.ok("GET", "/api/datasources/uid/amp")
+    assert (migrated["type"], migrated["jsonData"], migrated["version"]) == (AMAZON_PROMETHEUS_TYPE, sigv4["jsonData"], 2)
+    assert api.ok("GET", "/api/datasources/uid/plain")["type"] == "prometheus"
+
+
 def test_workspaces_are_apart(api):
     api.tokens.add("g-2", "glsa_two", 2000.0)
     save(api, "mine", "Mine")
@@ -179,7 +239,8 @@ def test_workspaces_are_apart(api):
 def test_through_the_emulator_with_a_token_amg_minted(aws_env):
     client = boto3.client("grafana")
     workspace = client.create_workspace(accountAccessType="CURRENT_ACCOUNT", permissionType="SERVICE_MANAGED",
-                                        authenticationProviders=["AWS_SSO"], workspaceName="api-" + uuid.uuid4().hex[:6])
+                                        authenticationProviders=["AWS_SSO"], workspaceName="api-" + uuid.uuid4().hex[:6],
+                                        grafanaVersion="10.4")
     workspace_id = workspace["workspace"]["id"]
     endpoint = client.describe_workspace(workspaceId=workspace_id)["workspace"]["endpoint"]
     account = client.create_workspace_service_account(workspaceId=workspace_id, name="ci", grafanaRole="EDITOR")
@@ -195,3 +256,7 @@ def test_through_the_emulator_with_a_token_amg_minted(aws_env):
     assert [entry for entry in logged if entry[0] == "grafana-api"] == [
         ("grafana-api", "POST /api/folders", 200, True), ("grafana-api", "GET /api/folders/{uid}", 200, False),
         ("grafana-api", "GET /api/folders/{uid}", 401, False)]
+    # Its Grafana answers as the version the workspace runs, and follows its upgrades.
+    assert requests.get(url + "/api/health", timeout=10).json()["version"] == "10.4.1"
+    client.update_workspace_configuration(workspaceId=workspace_id, configuration="{}", grafanaVersion="12.4")
+    assert requests.get(url + "/api/health", timeout=10).json()["version"] == "12.4.3"

@@ -1,10 +1,23 @@
 """The Grafana HTTP API behind each emulated Amazon Managed Grafana workspace's endpoint.
 
 A workspace's endpoint is "<emulator host:port>/grafana/<workspace id>", so this app serves
-"/grafana/<workspace id>/api/...": dashboards, nested folders, search and data sources, with the
-semantics Grafana documents (versions and 412s on save, 409s on existing uids and names, secure data
-source fields that are never read back). Service account tokens of the workspace are the bearer tokens
+"/grafana/<workspace id>/api/...": dashboards, folders, search and data sources, with the semantics
+Grafana documents (versions and 412s on save, 409s on existing uids and names, secure data source
+fields that are never read back). Service account tokens of the workspace are the bearer tokens
 (grafana_tokens.TOKENS, minted by the AMG control plane). State lives in memory, per workspace id.
+
+Each workspace's Grafana answers as the version its workspace runs (grafana_tokens.VERSIONS, kept by
+the AMG control plane; DEFAULT_VERSION for a workspace it does not know), which /api/health reports:
+- before 10.0, /api/search has no ``folderUIDs`` parameter (only ``folderIds``; grafana/grafana PR
+  #65040 added it in 10.0) and ignores it, as Grafana ignores every parameter it does not know, so it
+  answers with the hits of every folder;
+- before 11.0, there are no nested folders (Grafana 11 turned the nestedFolders feature on; AMG's 9.4
+  and 10.4 do not have it): ``parentUid`` is ignored by GET /api/folders (every folder is listed) and
+  by POST /api/folders (the folder is made at the top), folders carry no ``parentUid``/``parents``,
+  and POST /api/folders/<uid>/move does not exist;
+- from 13.0, data sources of the core ``prometheus`` type with SigV4 authentication are migrated to
+  the dedicated ``grafana-amazonprometheus-datasource`` type when Grafana starts (after an upgrade),
+  as Grafana 13's prometheusTypeMigration does.
 """
 
 import copy
@@ -16,9 +29,17 @@ import secrets
 import threading
 from urllib.parse import parse_qs
 
-from aws_emulator.grafana_tokens import EXPIRED, TOKENS, VALID
+from aws_emulator.grafana_tokens import EXPIRED, TOKENS, VALID, VERSIONS
 
 PREFIX = "/grafana/"
+# The version a workspace the AMG control plane does not know runs (AMG's default for CreateWorkspace).
+DEFAULT_VERSION = "10.4"
+# The Grafana build /api/health reports for an AMG version; another version reports "<version>.0".
+BUILDS = {"8.4": "8.4.7", "9.4": "9.4.7", "10.4": "10.4.1", "12.4": "12.4.3"}
+FOLDER_UIDS_SEARCH = (10, 0)
+NESTED_FOLDERS = (11, 0)
+PROMETHEUS_TYPE_MIGRATION = (13, 0)
+AMAZON_PROMETHEUS_TYPE = "grafana-amazonprometheus-datasource"
 UID_PATTERN = re.compile(r"^[a-zA-Z0-9\-_]{1,40}$")
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -44,6 +65,14 @@ def _new_uid():
     return secrets.token_urlsafe(10).replace("-", "a").replace("_", "b")[:14]
 
 
+def version_key(version):
+    return tuple(int(part) for part in re.findall(r"\d+", version))[:2]
+
+
+def build_of(version):
+    return BUILDS.get(version, version if version.count(".") >= 2 else version + ".0")
+
+
 def _check_uid(uid, kind):
     if not isinstance(uid, str) or not UID_PATTERN.match(uid):
         raise ApiError(400, "invalid %s uid %r: up to 40 letters, digits, '-' or '_'" % (kind, uid))
@@ -52,7 +81,8 @@ def _check_uid(uid, kind):
 class Workspace:
     """One workspace's Grafana: dashboards, folders and data sources of its single organisation."""
 
-    def __init__(self):
+    def __init__(self, version=DEFAULT_VERSION):
+        self.version = version
         self.last_id = 0
         self.dashboards = {}  # uid -> {"id", "dashboard", "folderUid", "version", "created", "updated"}
         self.folders = {}  # uid -> {"id", "uid", "title", "parentUid", "version", "created", "updated"}
@@ -61,6 +91,29 @@ class Workspace:
     def next_id(self):
         self.last_id += 1
         return self.last_id
+
+    # Versions
+
+    def runs(self, version):
+        """Grafana runs `version` from now on: after an upgrade it starts again, and runs its start-up migrations."""
+        if version == self.version:
+            return
+        self.version = version
+        if self.at_least(PROMETHEUS_TYPE_MIGRATION):
+            for stored in self.datasources.values():
+                if stored["type"] == "prometheus" and (stored.get("jsonData") or {}).get("sigV4Auth"):
+                    stored.update(type=AMAZON_PROMETHEUS_TYPE, typeName="Amazon Managed Service for Prometheus",
+                                  version=stored["version"] + 1)
+
+    def at_least(self, version):
+        return version_key(self.version) >= version
+
+    @property
+    def nested(self):
+        return self.at_least(NESTED_FOLDERS)
+
+    def health(self):
+        return {"commit": "emulator", "database": "ok", "version": build_of(self.version)}
 
     # Folders
 
@@ -76,7 +129,7 @@ class Workspace:
                     canAdmin=True, canDelete=True, createdBy="service-account", updatedBy="service-account")
         if stored["parentUid"]:
             view["parentUid"] = stored["parentUid"]
-        if with_parents:
+        if with_parents and self.nested:
             view["parents"] = [self.folder_view(parent, with_parents=False) for parent in self.ancestors(uid)]
         return view
 
@@ -105,7 +158,8 @@ class Workspace:
     def create_folder(self, body):
         uid = body.get("uid") or _new_uid()
         title = body.get("title")
-        parent_uid = body.get("parentUid") or ""
+        # Without nested folders Grafana ignores parentUid: the folder is made at the top.
+        parent_uid = (body.get("parentUid") or "") if self.nested else ""
         _check_uid(uid, "folder")
         if not title:
             raise ApiError(400, "folder title cannot be empty")
@@ -129,6 +183,8 @@ class Workspace:
         return self.folder_view(uid)
 
     def move_folder(self, uid, body):
+        if not self.nested:
+            raise ApiError(404, "Not found")  # the route only exists with nested folders
         stored = self.folder(uid)
         parent_uid = body.get("parentUid") or ""
         if parent_uid:
@@ -149,6 +205,8 @@ class Workspace:
         return {"message": "Folder deleted", "id": stored["id"], "title": stored["title"]}
 
     def list_folders(self, parent_uid):
+        if not self.nested:
+            parent_uid = ""  # parentUid is ignored: every folder is listed (none has a parent)
         children = [value for value in self.folders.values() if value["parentUid"] == parent_uid]
         return [dict({"id": value["id"], "uid": value["uid"], "title": value["title"]},
                      **({"parentUid": parent_uid} if parent_uid else {}))
@@ -237,7 +295,10 @@ class Workspace:
             return [item for value in query.get(name, []) for item in value.split(",") if item]
 
         text = (query.get("query") or [""])[0].lower()
-        kinds, folders, uids = values("type"), values("folderUIDs"), values("dashboardUIDs")
+        kinds, uids = values("type"), values("dashboardUIDs")
+        # Grafana before 10.0 knows folderIds only, and ignores folderUIDs like any parameter it does not know.
+        folders = values("folderUIDs") if self.at_least(FOLDER_UIDS_SEARCH) else []
+        folder_ids = values("folderIds")
         hits = []
         for parent_uid, hit in self.search_hits():
             if kinds and hit["type"] not in kinds or text not in hit["title"].lower():
@@ -245,6 +306,8 @@ class Workspace:
             if folders and (parent_uid or "general") not in folders or uids and hit["uid"] not in uids:
                 continue
             parent = self.folders.get(parent_uid)
+            if folder_ids and str(parent["id"] if parent else 0) not in folder_ids:
+                continue
             if parent:
                 hit.update(folderId=parent["id"], folderUid=parent_uid, folderTitle=parent["title"],
                            folderUrl="/dashboards/f/%s/%s" % (parent_uid, _slug(parent["title"])))
@@ -319,11 +382,9 @@ class Workspace:
         return {"message": "Data source deleted", "id": stored["id"]}
 
 
-HEALTH = {"commit": "emulator", "database": "ok", "version": "10.4.1"}
-
 # (method, path template, answer(workspace, uid, query, body), needs a token)
 ROUTES = [
-    ("GET", "/api/health", lambda ws, uid, query, body: HEALTH, False),
+    ("GET", "/api/health", lambda ws, uid, query, body: ws.health(), False),
     ("GET", "/api/search", lambda ws, uid, query, body: ws.search(query), True),
     ("POST", "/api/dashboards/db", lambda ws, uid, query, body: ws.save_dashboard(body), True),
     ("GET", "/api/dashboards/uid/{uid}", lambda ws, uid, query, body: ws.get_dashboard(uid), True),
@@ -352,8 +413,10 @@ COMPILED = [(method, template, _compile(template), answer, auth) for method, tem
 class GrafanaApi:
     """The WSGI app of every workspace's Grafana API; also callable as handle() by the emulator's app."""
 
-    def __init__(self, tokens=TOKENS):
+    def __init__(self, tokens=TOKENS, versions=VERSIONS, default_version=DEFAULT_VERSION):
         self.tokens = tokens
+        self.versions = versions
+        self.default_version = default_version
         self.lock = threading.Lock()
         self.workspaces = {}
 
@@ -409,8 +472,10 @@ class GrafanaApi:
                 raise ApiError(400, "bad request data: %s" % error) from error
             if not isinstance(payload, dict):
                 raise ApiError(400, "bad request data: a JSON object is expected")
+        version = self.versions.get(workspace_id) or self.default_version
         with self.lock:
-            workspace = self.workspaces.setdefault(workspace_id, Workspace())
+            workspace = self.workspaces.setdefault(workspace_id, Workspace(version))
+            workspace.runs(version)
             return answer(workspace, uid, query, payload)
 
     def __call__(self, environ, start_response):

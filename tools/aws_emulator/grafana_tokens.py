@@ -1,8 +1,12 @@
-"""Service account tokens of Amazon Managed Grafana workspaces, shared by two parts of the emulator.
+"""What two parts of the emulator share of Amazon Managed Grafana workspaces: tokens and versions.
 
-The AMG control-plane handler mints and deletes them (CreateWorkspaceServiceAccountToken,
+The AMG control-plane handler mints and deletes service account tokens (CreateWorkspaceServiceAccountToken,
 DeleteWorkspaceServiceAccountToken, DeleteWorkspace); the Grafana HTTP API behind each workspace's
 endpoint accepts them as bearer tokens until they expire, as Grafana does.
+
+The handler also records the Grafana version each workspace runs (CreateWorkspace, and
+UpdateWorkspaceConfiguration's upgrades), so that the Grafana HTTP API answers the way that version
+of Grafana does (aws_emulator.grafana_api).
 """
 
 import threading
@@ -40,4 +44,25 @@ class TokenStore:
         return VALID if self.clock() < expires_at else EXPIRED
 
 
+class VersionStore:
+    """The AMG Grafana version (such as "10.4") each workspace runs: {workspace id: version}."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.versions = {}
+
+    def set(self, workspace_id, version):
+        with self.lock:
+            self.versions[workspace_id] = version
+
+    def get(self, workspace_id, default=None):
+        with self.lock:
+            return self.versions.get(workspace_id, default)
+
+    def remove(self, workspace_id):
+        with self.lock:
+            self.versions.pop(workspace_id, None)
+
+
 TOKENS = TokenStore()
+VERSIONS = VersionStore()

@@ -10,6 +10,12 @@ Workspaces pass through CREATING, UPDATING (or VERSION_UPDATING) and DELETING fo
 aws_emulator.latency says (0 by default): the call that starts a transition always answers with the
 transitional status, as AWS does, and later calls see the settled one. Operations that AWS refuses on
 a workspace that is not ACTIVE fail with ConflictException.
+
+A workspace can be DEGRADED, with a degradedWorkspaceReason (botocore's WorkspaceStatus): AWS gives no
+way to cause it, so in-process tests call GrafanaWorkspaces.degrade(). DescribeWorkspaceAuthentication
+returns the SAML defaults AMG fills in (SAML_DEFAULTS), and DescribeWorkspaceConfiguration the
+configuration keys AMG fills in, as AWS does; the Grafana version of each workspace goes to
+aws_emulator.grafana_tokens.VERSIONS, so its Grafana HTTP API answers as that version does.
 """
 
 # The operation methods take the API's input members, camelCase, as keyword arguments.
@@ -23,9 +29,11 @@ import weakref
 
 from aws_emulator import latency
 from aws_emulator.grafana_tokens import TOKENS
+from aws_emulator.grafana_tokens import VERSIONS as GRAFANA_VERSIONS
 from aws_emulator.handlers.amg_accounts import ServiceAccounts
-from aws_emulator.handlers.amg_model import (DEFAULT_VERSION, VERSIONS, ModelConstraints, conflict, default_configuration, not_found,
-                                             paged, require_configuration, require_version, validation, version_key)
+from aws_emulator.handlers.amg_model import (DEFAULT_VERSION, VERSIONS, ModelConstraints, conflict, default_configuration,
+                                             merged_configuration, not_found, paged, require_configuration, require_version, validation,
+                                             version_key)
 from aws_emulator.handlers.base import RestJsonHandler
 from aws_emulator.handlers.eks import moto_account_id, view
 
@@ -36,6 +44,11 @@ LATENCY_KINDS = {"create": "grafana.workspace.create", "update": "grafana.worksp
                  "delete": "grafana.workspace.delete"}
 SUMMARY_KEYS = ("created", "description", "endpoint", "grafanaVersion", "id", "modified", "name", "notificationDestinations", "status",
                 "authentication", "tags")
+# What DescribeWorkspaceAuthentication shows for SAML members the caller left out: Terraform's
+# aws_grafana_workspace_saml_configuration marks login_assertion, name_assertion, email_assertion and
+# login_validity_duration Optional+Computed, so AMG returns values for them; AWS does not document them,
+# so they are Grafana's own SAML defaults (assertion_attribute_name/login/email) and two hours.
+SAML_DEFAULTS = {"assertionAttributes": {"name": "displayName", "login": "mail", "email": "mail"}, "loginValidityDuration": 120}
 # Every live handler, for the Resource Groups Tagging API's listing (fidelity.tagging_api_lists_grafana_and_prometheus).
 HANDLERS = weakref.WeakSet()
 
@@ -93,7 +106,14 @@ class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
     def _status(self, record):
         if record["_phase"] and self.clock() < record["_settles_at"]:
             return TRANSITIONS[record["_phase"]]
-        return "ACTIVE"
+        return "DEGRADED" if record.get("_degraded") else "ACTIVE"
+
+    def degrade(self, workspace_id, reason):
+        """For in-process tests: the workspace turns DEGRADED, for the reason given (AWS has no call that does it)."""
+        with self.lock:
+            for state in self.regions.values():
+                if workspace_id in state.workspaces:
+                    state.workspaces[workspace_id]["_degraded"] = reason
 
     def _active(self, workspace_id):
         """The workspace, if it is ACTIVE: AWS refuses changes to one that is on its way somewhere."""
@@ -117,7 +137,11 @@ class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
     def _describe(self, record, status=None):
         """A WorkspaceDescription; `status` overrides the computed one in the answer that starts a transition."""
         endpoint = f"{self.context.headers.get('host') or 'localhost'}/grafana/{record['id']}"
-        return dict(view(record), endpoint=endpoint, status=status or self._status(record), authentication=self._authentication_summary(record))
+        description = dict(view(record), endpoint=endpoint, status=status or self._status(record),
+                           authentication=self._authentication_summary(record))
+        if description["status"] == "DEGRADED":
+            description["degradedWorkspaceReason"] = record["_degraded"]
+        return description
 
     # -- workspaces -----------------------------------------------------------------------------------
 
@@ -163,7 +187,8 @@ class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
             "created": created,
             "modified": created,
             "_arn": f"arn:aws:grafana:{region}:{account}:/workspaces/{workspace_id}",
-            "_configuration": require_configuration(configuration) if configuration else default_configuration(version),
+            "_configuration": merged_configuration(require_configuration(configuration), version) if configuration
+            else default_configuration(version),
             "_providers": list(authenticationProviders),
             "_saml": None,
             "_sso_client_id": secrets.token_hex(12) if "AWS_SSO" in authenticationProviders else None,
@@ -171,6 +196,7 @@ class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
             "_next_id": 2,  # Grafana's admin user is 1; service accounts are users
         }
         state.workspaces[workspace_id] = record
+        GRAFANA_VERSIONS.set(workspace_id, version)
         if clientToken:
             state.client_tokens[clientToken] = (workspace_id, json.loads(json.dumps(request)))
         return {"workspace": self._describe(record, self._begin(record, "create"))}
@@ -208,11 +234,15 @@ class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
         return {"workspace": self._describe(record, self._begin(record, "update"))}
 
     def delete_workspace(self, workspaceId):
-        record = self._active(workspaceId)
+        record = self._workspace(workspaceId)
+        if self._status(record) != "DEGRADED":  # a degraded workspace can still be deleted
+            self._active(workspaceId)
+        record.pop("_degraded", None)
         status = self._begin(record, "delete")
         # Its Grafana goes at once: service accounts and their tokens with it.
         record["_accounts"] = {}
         TOKENS.remove_workspace(workspaceId)
+        GRAFANA_VERSIONS.remove(workspaceId)
         return {"workspace": self._describe(record, status)}
 
     # -- authentication -------------------------------------------------------------------------------
@@ -220,10 +250,20 @@ class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
     def _authentication(self, record):
         description = {"providers": list(record["_providers"])}
         if "SAML" in record["_providers"]:
-            description["saml"] = {"status": "CONFIGURED", "configuration": record["_saml"]} if record["_saml"] else {"status": "NOT_CONFIGURED"}
+            description["saml"] = ({"status": "CONFIGURED", "configuration": self._saml_with_defaults(record["_saml"])} if record["_saml"]
+                                   else {"status": "NOT_CONFIGURED"})
         if "AWS_SSO" in record["_providers"]:
             description["awsSso"] = {"ssoClientId": record["_sso_client_id"]}
         return view(description)
+
+    @staticmethod
+    def _saml_with_defaults(saml):
+        shown = json.loads(json.dumps(saml))
+        attributes = shown.setdefault("assertionAttributes", {})
+        for key, value in SAML_DEFAULTS["assertionAttributes"].items():
+            attributes.setdefault(key, value)
+        shown.setdefault("loginValidityDuration", SAML_DEFAULTS["loginValidityDuration"])
+        return shown
 
     def describe_workspace_authentication(self, workspaceId):
         return {"authentication": self._authentication(self._workspace(workspaceId))}
@@ -259,7 +299,8 @@ class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
             if version_key(grafanaVersion) < version_key(record["grafanaVersion"]):
                 raise validation(f"Workspace {workspaceId} runs Grafana {record['grafanaVersion']}; it cannot be downgraded to {grafanaVersion}.")
             record["grafanaVersion"], phase = grafanaVersion, "version"
-        record["_configuration"] = configuration
+            GRAFANA_VERSIONS.set(workspaceId, grafanaVersion)
+        record["_configuration"] = merged_configuration(configuration, record["grafanaVersion"])
         self._begin(record, phase)
         return {}
 

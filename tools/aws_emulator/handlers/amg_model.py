@@ -12,9 +12,19 @@ import re
 
 from aws_emulator.handlers.base import ServiceError
 
-# The Grafana versions AMG offers, oldest first (ListVersions). A workspace only ever moves up this list.
-VERSIONS = ("8.4", "9.4", "10.4")
-DEFAULT_VERSION = VERSIONS[-1]
+# The Grafana versions AMG offers for new workspaces, oldest first (ListVersions), as of 2026-12: 12.4 since
+# April 2026 (in-place upgrades from 10.4 since May 2026, aws.amazon.com/about-aws/whats-new/2026/05/
+# amazon-managed-grafana-v12-update), 13 since the user guide's "Working in Grafana version 13"
+# (using-grafana-v13.html, whose version list no longer names 8.x); 9.4's support ends on 2026-12-20.
+# A workspace only ever moves up this list.
+VERSIONS = ("9.4", "10.4", "12.4", "13.0")
+# Versions workspaces may still run but AMG no longer offers: CreateWorkspace and upgrades refuse them.
+RETIRED_VERSIONS = ("8.4",)
+# CreateWorkspace without grafanaVersion still makes 10.4 workspaces (aws/amazon-managed-grafana-roadmap#103).
+DEFAULT_VERSION = "10.4"
+# "Service accounts are only available for workspaces that are compatible with Grafana version 9 and above"
+# (CreateWorkspaceServiceAccount, CreateWorkspaceServiceAccountToken API reference).
+SERVICE_ACCOUNTS_FROM = (9, 0)
 # The workspace configuration JSON: {"plugins": {"pluginAdminEnabled": bool}, "unifiedAlerting": {"enabled": bool}}.
 CONFIGURATION_SCHEMA = {"plugins": ("pluginAdminEnabled",), "unifiedAlerting": ("enabled",)}
 DEFAULT_PAGE_SIZE = 100
@@ -36,6 +46,10 @@ def version_key(version):
     return tuple(int(part) for part in version.split("."))
 
 
+def has_service_accounts(version):
+    return version_key(version) >= SERVICE_ACCOUNTS_FROM
+
+
 def require_version(version):
     if version not in VERSIONS:
         raise validation(f"Grafana version {version} is not supported. Supported versions: {', '.join(VERSIONS)}.")
@@ -49,6 +63,15 @@ def default_configuration(version):
     """
     alerting = version_key(version) >= (10, 4)
     return json.dumps({"plugins": {"pluginAdminEnabled": False}, "unifiedAlerting": {"enabled": alerting}}, separators=(",", ":"))
+
+
+def merged_configuration(configuration, version):
+    """What DescribeWorkspaceConfiguration shows after a configuration was set: AMG fills in the keys the caller left
+    out with their defaults (hashicorp/terraform-provider-aws#34417 shows plugins.pluginAdminEnabled appearing)."""
+    document = json.loads(default_configuration(version))
+    for section, values in json.loads(configuration).items():
+        document.setdefault(section, {}).update(values)
+    return json.dumps(document, separators=(",", ":"))
 
 
 def require_configuration(configuration):

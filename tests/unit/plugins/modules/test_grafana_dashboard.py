@@ -21,17 +21,27 @@ from conftest import run_module
 
 
 @pytest.fixture
-def workspace(aws_env):
-    """A fresh AMG workspace: its Grafana URL and an admin service account token."""
-    client = boto3.client("grafana")
-    workspace_id = client.create_workspace(accountAccessType="CURRENT_ACCOUNT", permissionType="SERVICE_MANAGED",
-                                           authenticationProviders=["AWS_SSO"], workspaceName="dash-" + uuid.uuid4().hex[:6],
-                                           grafanaVersion="10.4")["workspace"]["id"]
-    endpoint = client.describe_workspace(workspaceId=workspace_id)["workspace"]["endpoint"]
-    account = client.create_workspace_service_account(workspaceId=workspace_id, name="ansible", grafanaRole="ADMIN")
-    token = client.create_workspace_service_account_token(workspaceId=workspace_id, serviceAccountId=account["id"], name="ansible",
-                                                          secondsToLive=3600)["serviceAccountToken"]["key"]
-    return Grafana("http://" + endpoint, token, aws_env)
+def workspace_at(aws_env):
+    """workspace_at(version): a fresh AMG workspace running that Grafana version: its Grafana URL and an admin token."""
+
+    def make(version):
+        client = boto3.client("grafana")
+        workspace_id = client.create_workspace(accountAccessType="CURRENT_ACCOUNT", permissionType="SERVICE_MANAGED",
+                                               authenticationProviders=["AWS_SSO"], workspaceName="dash-" + uuid.uuid4().hex[:6],
+                                               grafanaVersion=version)["workspace"]["id"]
+        endpoint = client.describe_workspace(workspaceId=workspace_id)["workspace"]["endpoint"]
+        account = client.create_workspace_service_account(workspaceId=workspace_id, name="ansible", grafanaRole="ADMIN")
+        token = client.create_workspace_service_account_token(workspaceId=workspace_id, serviceAccountId=account["id"], name="ansible",
+                                                              secondsToLive=3600)["serviceAccountToken"]["key"]
+        return Grafana("http://" + endpoint, token, aws_env)
+
+    return make
+
+
+@pytest.fixture
+def workspace(workspace_at):
+    """A workspace on Grafana 12.4, which has nested folders."""
+    return workspace_at("12.4")
 
 
 class Grafana:
@@ -250,7 +260,7 @@ def test_expired_token_fails_clearly(tmp_path, tree):
     now = [1000.0]
     tokens = TokenStore(clock=lambda: now[0])
     tokens.add("g-expired", "glsa_old", expires_at=1500.0)
-    app = EmulatorApp(None, RequestLog(str(tmp_path / "requests.jsonl")), handlers={}, grafana=GrafanaApi(tokens))
+    app = EmulatorApp(None, RequestLog(str(tmp_path / "requests.jsonl")), handlers={}, grafana=GrafanaApi(tokens, default_version="12.4"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -339,3 +349,102 @@ def test_retries_on_throttling_reach_the_module(workspace, tree, monkeypatch):
     monkeypatch.setattr(grafana_api.Request, "open", throttled_once)
     result = run_module(grafana_dashboard, workspace.args(path=str(tree)))
     assert result["changed"] is True and sleeps[:1] == [3]
+
+
+@pytest.fixture
+def flat_tree(tmp_path):
+    """A source one folder deep, as Grafanas without nested folders (AMG 9.4 and 10.4) can hold it."""
+    root = tmp_path / "flat"
+    write(root, "Queue Infra/queue.json", dashboard("queue", "Queue system"))
+    write(root, "Platform/nodes.json", dashboard("nodes", "Nodes"))
+    write(root, "top.json", dashboard("top", "Top"))
+    return root
+
+
+def others_content(workspace):
+    """What someone else keeps in the Grafana: a folder with a dashboard, and a dashboard in General."""
+    workspace.post("/api/folders", {"uid": "other", "title": "Other team"})
+    workspace.post("/api/dashboards/db", {"dashboard": dashboard("theirs", "Theirs"), "folderUid": "other"})
+    workspace.post("/api/dashboards/db", {"dashboard": dashboard("general", "In General")})
+
+
+def test_prune_on_grafana_10_without_nested_folders_leaves_other_folders_alone(workspace_at, flat_tree):
+    # Grafana 10.4 ignores parentUid when listing folders: every folder looked like a child of each managed one,
+    # and deleting the "children" recursed without end.
+    workspace = workspace_at("10.4")
+    assert run_module(grafana_dashboard, workspace.args(path=str(flat_tree), prune=True))["changed"] is True
+    others_content(workspace)
+    queue_folder = folder_uid(("Queue Infra",))
+    workspace.post("/api/dashboards/db", {"dashboard": dashboard("stale", "Stale"), "folderUid": queue_folder})
+
+    mark = workspace.emulator.mark()
+    pruned = run_module(grafana_dashboard, workspace.args(path=str(flat_tree), prune=True), diff=True)
+    assert pruned.get("failed") is not True, pruned
+    assert {uid for uid, item in pruned["dashboards"].items() if item["action"] == "deleted"} == {"stale"}
+    assert "other" not in pruned["folders"]
+    assert workspace.writes_since(mark) == ["DELETE /api/dashboards/uid/{uid}"]
+    left = {hit["uid"] for hit in workspace.get("/api/search", type="dash-db")}
+    assert left == {"queue", "nodes", "top", "theirs", "general"}
+    assert run_module(grafana_dashboard, workspace.args(path=str(flat_tree), prune=True))["changed"] is False
+
+
+def test_prune_on_grafana_9_is_refused_before_any_change(workspace_at, flat_tree):
+    # Grafana 9 has no folderUIDs search parameter and ignores it: "the dashboards of a folder" were every
+    # dashboard of the organisation, and prune deleted each one not in the source.
+    workspace = workspace_at("9.4")
+    assert run_module(grafana_dashboard, workspace.args(path=str(flat_tree)))["changed"] is True
+    others_content(workspace)
+    write(flat_tree, "Queue Infra/latency.json", dashboard("latency", "Latency"))
+
+    mark = workspace.emulator.mark()
+    result = run_module(grafana_dashboard, workspace.args(path=str(flat_tree), prune=True))
+    assert result["failed"] is True
+    assert "prune needs Grafana 10 or later" in result["msg"] and "9.4.7" in result["msg"]
+    assert workspace.writes_since(mark) == []
+    assert {hit["uid"] for hit in workspace.get("/api/search", type="dash-db")} == {"queue", "nodes", "top", "theirs", "general"}
+    # Without prune, Grafana 9 is served as before.
+    assert run_module(grafana_dashboard, workspace.args(path=str(flat_tree)))["dashboards"]["latency"]["action"] == "created"
+
+
+def test_prune_deletes_only_hits_of_the_folder_pruned(workspace, flat_tree, monkeypatch):
+    # A Grafana that answers a folder's search with other folders' hits (as one ignoring folderUIDs does) loses nothing.
+    run_module(grafana_dashboard, workspace.args(path=str(flat_tree)))
+    others_content(workspace)
+    get = grafana_api.GrafanaClient.get
+
+    def unfiltered(client, path, query=None):
+        if path == "/api/search" and query:
+            query = dict((key, value) for key, value in query.items() if key != "folderUIDs")
+        return get(client, path, query)
+
+    monkeypatch.setattr(grafana_api.GrafanaClient, "get", unfiltered)
+    mark = workspace.emulator.mark()
+    result = run_module(grafana_dashboard, workspace.args(path=str(flat_tree), prune=True))
+    assert result["changed"] is False, result
+    assert workspace.writes_since(mark) == []
+
+
+def test_prune_on_nested_folders_never_revisits_a_folder(workspace, tree, monkeypatch):
+    # A Grafana that lists a folder among its own children (as one ignoring parentUid does) cannot loop.
+    run_module(grafana_dashboard, workspace.args(path=str(tree)))
+    workspace.post("/api/folders", {"uid": "old", "title": "Old", "parentUid": folder_uid(("Platform",))})
+    get = grafana_api.GrafanaClient.get
+
+    def looping(client, path, query=None):
+        answer = get(client, path, query)
+        if path == "/api/folders" and query and query.get("parentUid") == "old":
+            answer = answer + [{"id": 99, "uid": "old", "title": "Old", "parentUid": "old"}]
+        return answer
+
+    monkeypatch.setattr(grafana_api.GrafanaClient, "get", looping)
+    result = run_module(grafana_dashboard, workspace.args(path=str(tree), prune=True))
+    assert result["folders"]["old"]["action"] == "deleted"
+    assert workspace.call("GET", "/api/folders/old")[0] == 404
+
+
+def test_a_nested_source_on_grafana_9_fails_before_any_change(workspace_at, tree):
+    workspace = workspace_at("9.4")
+    mark = workspace.emulator.mark()
+    result = run_module(grafana_dashboard, workspace.args(path=str(tree)))
+    assert result["failed"] is True and "has no nested folders" in result["msg"] and "nothing was changed" in result["msg"]
+    assert workspace.writes_since(mark) == []

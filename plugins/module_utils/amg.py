@@ -24,10 +24,17 @@ from ansible_collections.gameops.platform.plugins.module_utils import rest_json
 from ansible_collections.gameops.platform.plugins.module_utils.waiting import WaitTimeout
 from ansible_collections.gameops.platform.plugins.module_utils.waiting import wait_until
 
-# Statuses a workspace settles in by itself, and those that will not get better on their own.
+# Statuses a workspace settles in by itself, and those that will not get better on their own (botocore's
+# WorkspaceStatus; a DEGRADED workspace says why in degradedWorkspaceReason).
 BUSY_STATUSES = ("CREATING", "UPDATING", "UPGRADING", "VERSION_UPDATING", "DELETING")
 FAILED_STATUSES = ("FAILED", "CREATION_FAILED", "UPDATE_FAILED", "UPGRADE_FAILED", "DELETION_FAILED",
-                   "LICENSE_REMOVAL_FAILED", "VERSION_UPDATE_FAILED")
+                   "LICENSE_REMOVAL_FAILED", "VERSION_UPDATE_FAILED", "DEGRADED")
+# Failed statuses that leave no usable workspace to change: amg_workspace fails on them instead of updating.
+UNUSABLE_STATUSES = ("FAILED", "CREATION_FAILED", "DEGRADED")
+# "Service accounts are only available for workspaces that are compatible with Grafana version 9 and above"
+# (CreateWorkspaceServiceAccount API reference); the workspace configuration's plugins section likewise.
+SERVICE_ACCOUNTS_FROM = (9,)
+PLUGINS_SETTING_FROM = (9,)
 WORKSPACE_ARN = "arn:%s:grafana:%s:%s:/workspaces/%s"
 
 
@@ -144,6 +151,20 @@ def list_tokens(client, workspace_id, service_account_id):
                     serviceAccountId=service_account_id)["serviceAccountTokens"]
 
 
+def has_service_accounts(version):
+    return version is not None and version_key(version) >= SERVICE_ACCOUNTS_FROM
+
+
+def expired(token, now):
+    """Whether a listed token (expiresAt a datetime, as botocore parses it, or epoch seconds) has expired by ``now`` (aware)."""
+    expires_at = token.get("expiresAt")
+    if expires_at is None:
+        return False
+    if isinstance(expires_at, (int, float)):
+        return expires_at <= now.timestamp()
+    return expires_at <= now
+
+
 # -- what amg_workspace asks for, and what differs -------------------------------------------------------
 
 DATA_SOURCES = ("AMAZON_OPENSEARCH_SERVICE", "ATHENA", "CLOUDWATCH", "PROMETHEUS", "REDSHIFT", "SITEWISE", "TIMESTREAM",
@@ -214,6 +235,14 @@ def wanted_network(value):
 
 def wanted_saml(module):
     return prune(module.params["saml"])
+
+
+def contains(current, wanted):
+    """Whether ``current`` has everything ``wanted`` says: dictionaries key by key (keys wanted leaves out are AMG's
+    business, such as the SAML defaults it fills in), anything else as equal."""
+    if isinstance(wanted, dict):
+        return isinstance(current, dict) and all(contains(current.get(key), value) for key, value in wanted.items())
+    return current == wanted
 
 
 def create_request(module, version):
@@ -307,7 +336,9 @@ def authentication_update(module, current):
     providers = params["authentication_providers"] or current["providers"]
     current_saml = prune((current.get("saml") or {}).get("configuration"))
     saml = wanted_saml(module)
-    if sorted(set(providers)) == sorted(set(current["providers"])) and (saml is None or saml == current_saml):
+    # AMG fills in what SAML leaves out (assertion attributes, login validity; Terraform marks them Optional+Computed),
+    # so only what the task gives is compared.
+    if sorted(set(providers)) == sorted(set(current["providers"])) and (saml is None or contains(current_saml, saml)):
         return {}
     request = dict(authenticationProviders=providers)
     # The SAML configuration is sent again when SAML stays on, so that a change of providers keeps it.
@@ -326,14 +357,37 @@ def planned_authentication(before, request):
                 aws_sso=before.get("aws_sso") if "AWS_SSO" in providers else None)
 
 
+def merge_configuration(current, wanted):
+    """``wanted`` over ``current``, section by section and key by key: AMG adds keys the caller never sent
+    (hashicorp/terraform-provider-aws#34417: plugins.pluginAdminEnabled), so what the task leaves out is left as it is."""
+    merged = dict((section, dict(values) if isinstance(values, dict) else values) for section, values in (current or {}).items())
+    for section, values in wanted.items():
+        if isinstance(values, dict) and isinstance(merged.get(section), dict):
+            merged[section].update(values)
+        else:
+            merged[section] = values
+    return merged
+
+
 def configuration_update(module, before, version):
-    """The UpdateWorkspaceConfiguration request (without workspaceId) when the configuration or version differ; {} otherwise."""
+    """The UpdateWorkspaceConfiguration request (without workspaceId) when the configuration or version differ; {} otherwise.
+
+    The task's configuration is merged over the workspace's. Workspaces before Grafana 9 cannot set plugins: the
+    section is neither compared nor sent to them (sending it back "does not actually change anything").
+    """
     params = module.params
-    configuration = before["configuration"]
+    current = before["configuration"] or {}
+    target_version = version or before["grafana_version"]
+    configuration = current
     if params["configuration"] is not None:
-        configuration = parse_configuration(module, params["configuration"])
+        configuration = merge_configuration(current, parse_configuration(module, params["configuration"]))
+    if target_version and version_key(target_version) < PLUGINS_SETTING_FROM:
+        if "plugins" in parse_configuration(module, params["configuration"] or "{}"):
+            module.warn("Grafana %s workspaces cannot set plugins; the configuration's plugins section is left out" % target_version)
+        configuration = dict((key, value) for key, value in configuration.items() if key != "plugins")
+        current = dict((key, value) for key, value in current.items() if key != "plugins")
     upgrade = version is not None and version != before["grafana_version"]
-    if configuration == before["configuration"] and not upgrade:
+    if configuration == current and not upgrade:
         return {}
     request = dict(configuration=configuration_json(configuration))
     if upgrade:

@@ -17,17 +17,23 @@ description:
     workspace, creating the service account first when the workspace has none of that name, and returns
     the token's key. The key is what the Grafana HTTP API of the workspace takes as a bearer token,
     until the token expires after O(seconds_to_live).
+  - Before minting, the service account's expired tokens are deleted. AMG counts expired tokens against
+    its quota of tokens until they are deleted ("This includes active and expired tokens", AMG user guide),
+    so tokens left by runs that never got to delete them (killed before their C(always) block) would
+    otherwise fill the quota and stop minting with C(ServiceQuotaExceededException).
   - AMG shows a key only when it mints it; this module returns it once, in RV(token.key). The task
     that calls it must set C(no_log=true). Every present call mints a new token, so it always reports
     a change; a token of the same name is deleted first.
   - With O(state=absent), deletes a token by O(token_id) or O(token_name), and with
     O(delete_service_account=true) the service account and every token it has.
+  - Service accounts exist only on workspaces of Grafana 9 and later (AMG API reference); the task fails,
+    before any change, on an older workspace.
   - Meant for short-lived tokens that a play mints, uses and deletes; keep O(seconds_to_live) short.
 author:
   - gameops.platform contributors (!UNKNOWN)
 options:
   workspace_id:
-    description: The id of the AMG workspace (V(g-0123456789)); it must be V(ACTIVE) to mint a token.
+    description: The id of the AMG workspace (V(g-0123456789)); it must be V(ACTIVE), and run Grafana 9 or later, to mint a token.
     type: str
     required: true
   service_account:
@@ -102,6 +108,13 @@ token:
   returned: always
   type: dict
   contains:
+    expired_deleted:
+      description:
+        - With O(state=present), the ids of the service account's expired tokens deleted before minting
+          (in check mode, those that would be).
+      type: list
+      elements: str
+      sample: ["7", "9"]
     id:
       description: The token's id.
       type: str
@@ -188,18 +201,26 @@ def mint(module, client, workspace_id):
     created, account = ensure_service_account(module, client, workspace_id)
     expires_at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=params["seconds_to_live"])
     planned = dict(id=None, name=params["token_name"], key=None, expires_at=expires_at.isoformat())
+    existing = amg.list_tokens(client, workspace_id, account["id"]) if not created and account["id"] is not None else []
+    now = datetime.datetime.now(datetime.timezone.utc)
+    # Expired tokens still count against AMG's token quota until deleted, and a token of the same name (left by a
+    # run that never got to delete it) would be refused: both go first.
+    doomed = [token for token in existing if amg.expired(token, now) or token["name"] == params["token_name"]]
+    planned["expired_deleted"] = [token["id"] for token in doomed if amg.expired(token, now)]
     if module.check_mode:
         return account, planned
-    # A token of the same name (left by a run that never got to delete it) would be refused: replace it.
-    stale = find_token(client, workspace_id, account, dict(params, token_id=None)) if not created else None
-    if stale is not None:
-        client.delete_workspace_service_account_token(aws_retry=True, workspaceId=workspace_id, serviceAccountId=account["id"],
-                                                      tokenId=stale["id"])
+    for token in doomed:
+        try:
+            client.delete_workspace_service_account_token(aws_retry=True, workspaceId=workspace_id, serviceAccountId=account["id"],
+                                                          tokenId=token["id"])
+        except is_boto3_error_code("ResourceNotFoundException"):
+            pass  # deleted meanwhile by another run
     minted = client.create_workspace_service_account_token(aws_retry=True, workspaceId=workspace_id, serviceAccountId=account["id"],
                                                            name=params["token_name"], secondsToLive=params["seconds_to_live"])
     token = minted["serviceAccountToken"]
     listed = next((item for item in amg.list_tokens(client, workspace_id, account["id"]) if item["id"] == token["id"]), None)
     result = token_view(listed or dict(token, expiresAt=planned["expires_at"]), key=token["key"])
+    result["expired_deleted"] = planned["expired_deleted"]
     return account, result
 
 
@@ -252,6 +273,10 @@ def main():
             if workspace is None or workspace["status"] != "ACTIVE":
                 module.fail_json(msg="The AMG workspace %s %s; tokens are minted on an ACTIVE workspace"
                                  % (workspace_id, "does not exist" if workspace is None else "is %s" % workspace["status"]))
+            if not amg.has_service_accounts(workspace.get("grafanaVersion")):
+                module.fail_json(msg="The AMG workspace %s runs Grafana %s; service accounts are only available for workspaces "
+                                 "compatible with Grafana version 9 and above; upgrade it (amg_workspace grafana_version)"
+                                 % (workspace_id, workspace.get("grafanaVersion")))
             changed = True
             account, token = mint(module, client, workspace_id)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:

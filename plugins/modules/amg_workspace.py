@@ -63,7 +63,9 @@ options:
     description:
       - The SAML configuration, applied with C(UpdateWorkspaceAuthentication) once the workspace is
         V(ACTIVE) (so with O(wait=false), by a later call). O(authentication_providers) must list V(SAML).
-      - Compared with the workspace's as data; lists are compared in order.
+      - Compared with the workspace's as data, only what is given: AMG fills in what is left out (such as
+        O(saml.assertion_attributes.login) and O(saml.login_validity_duration)), which is then not a change.
+        Lists are compared in order.
     type: dict
     suboptions:
       idp_metadata:
@@ -169,11 +171,15 @@ options:
     description:
       - The workspace's Grafana configuration, as a dictionary or JSON text, such as C(unifiedAlerting.enabled)
         and C(plugins.pluginAdminEnabled) (see the examples).
-      - Compared with the workspace's as parsed JSON, and replaced as a whole when it differs.
+      - Merged over the workspace's configuration, key by key, and compared as parsed JSON: keys left out
+        (which AMG fills in, such as C(plugins.pluginAdminEnabled)) are left as the workspace has them. When
+        the merge differs, it is sent as a whole with C(UpdateWorkspaceConfiguration), which restarts the
+        workspace's Grafana.
+      - Workspaces before Grafana 9 cannot set C(plugins); the section is left out for them, with a warning.
     type: raw
   grafana_version:
     description:
-      - The Grafana version, as C(ListVersions) offers it (V(10.4)), or V(latest) for the newest offered.
+      - The Grafana version, as C(ListVersions) offers it (such as V(10.4) or V(12.4)), or V(latest) for the newest offered.
       - Checked against C(ListVersions) before any change. AMG only upgrades; a version lower than the
         workspace's fails the task. Upgrades go through C(UpdateWorkspaceConfiguration).
       - Omitted, a new workspace gets AMG's default and an existing one keeps its version.
@@ -185,6 +191,8 @@ options:
         ten minutes), and a workspace still being created or changed is returned as it is, unchanged; a
         later call with V(true) waits for it and then brings it to what is asked. Several updates of one
         workspace are still applied one after another.
+      - A workspace that is, or turns, failed or V(DEGRADED) fails the task with AMG's reason
+        (C(degradedWorkspaceReason)) instead of being waited for or changed.
     type: bool
     default: true
   wait_timeout:
@@ -455,9 +463,12 @@ def ensure_present(module, workspaces, workspace):
     version = workspaces.resolve_version(workspace)
     if workspace is None:
         return True, {}, workspaces.create(version)
-    if workspace["status"] in ("FAILED", "CREATION_FAILED"):  # other failed states leave a usable workspace to retry on
-        module.fail_json(msg="The AMG workspace %s (%s) is %s; delete it and create it again" % (params["name"], workspace["id"], workspace["status"]),
-                         workspace=workspaces.describe(workspace, details=False))
+    if workspace["status"] in amg.UNUSABLE_STATUSES:  # other failed states leave a usable workspace to retry on
+        reason = workspace.get("degradedWorkspaceReason")
+        module.fail_json(msg="The AMG workspace %s (%s) is %s%s; %s" % (
+            params["name"], workspace["id"], workspace["status"], ": %s" % reason if reason else "",
+            "repair what the reason names, or delete it and create it again" if workspace["status"] == "DEGRADED"
+            else "delete it and create it again"), workspace=workspaces.describe(workspace, details=False))
     if workspace["status"] in amg.BUSY_STATUSES:
         if not params["wait"]:
             current = workspaces.describe(workspace, details=False)

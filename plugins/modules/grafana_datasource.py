@@ -45,7 +45,14 @@ options:
     description: Its name, unique in the Grafana. Required with O(state=present).
     type: str
   type:
-    description: Its plugin id, such as V(prometheus), V(loki), V(cloudwatch). Required with O(state=present).
+    description:
+      - Its plugin id, such as V(prometheus), V(loki), V(cloudwatch). Required with O(state=present).
+      - V(prometheus) with C(sigV4Auth) in O(json_data) (Amazon Managed Prometheus) is managed as the dedicated
+        V(grafana-amazonprometheus-datasource) type where Grafana has moved it there: on Grafana 13 and later,
+        which migrates such data sources on start-up and deprecates SigV4 on the core type (Grafana's Prometheus
+        "AWS authentication" docs), and wherever the stored data source already has that type. So a migrated
+        data source is not turned back into V(prometheus) on every run; its uid, and so dashboards' references
+        by uid, stay.
     type: str
   access:
     description: V(proxy) (Grafana's server queries it) or V(direct) (the browser does).
@@ -173,7 +180,13 @@ datasource:
 
 from ansible.module_utils.basic import AnsibleModule
 
+import re
+
 from ansible_collections.gameops.platform.plugins.module_utils.grafana_api import GRAFANA_ARGUMENT_SPEC, GrafanaClient, GrafanaError
+
+# Grafana 13 migrates core Prometheus data sources that use SigV4 to this type on start-up (prometheusTypeMigration).
+AMAZON_PROMETHEUS_TYPE = "grafana-amazonprometheus-datasource"
+PROMETHEUS_TYPE_MIGRATION = 13
 
 # Module option -> Grafana field, for what is compared and sent.
 FIELDS = (("name", "name"), ("type", "type"), ("access", "access"), ("url", "url"), ("user", "user"), ("database", "database"),
@@ -198,9 +211,30 @@ def diff_view(stored):
     return view
 
 
-def wanted(module):
+def grafana_major(client):
+    """Grafana's major version, from /api/health; None when it does not say."""
+    version = (client.get_or_none("/api/health") or {}).get("version") or ""
+    found = re.match(r"\s*v?(\d+)", version)
+    return int(found.group(1)) if found else None
+
+
+def data_source_type(module, client, stored):
+    """The type to manage: the dedicated Amazon Managed Prometheus type for a SigV4 prometheus where Grafana moved it."""
+    params = module.params
+    if params["type"] != "prometheus" or not (params["json_data"] or {}).get("sigV4Auth"):
+        return params["type"]
+    if stored is not None and stored.get("type") == AMAZON_PROMETHEUS_TYPE:
+        return AMAZON_PROMETHEUS_TYPE
+    major = grafana_major(client)
+    return AMAZON_PROMETHEUS_TYPE if major is not None and major >= PROMETHEUS_TYPE_MIGRATION else params["type"]
+
+
+def wanted(module, kind=None):
     """The data source's fields, as Grafana takes them."""
-    return dict((field, module.params[option]) for option, field in FIELDS)
+    fields = dict((field, module.params[option]) for option, field in FIELDS)
+    if kind:
+        fields["type"] = kind
+    return fields
 
 
 def secrets_to_send(module, stored):
@@ -221,7 +255,7 @@ def name_taken(client, name, uid):
 
 def ensure_present(module, client, stored):
     params = module.params
-    fields = wanted(module)
+    fields = wanted(module, data_source_type(module, client, stored))
     secure = secrets_to_send(module, stored)
     same = stored is not None and all(stored.get(field) == value for field, value in fields.items())
     if same and not secure:

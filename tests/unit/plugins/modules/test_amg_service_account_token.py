@@ -1,3 +1,4 @@
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -5,6 +6,7 @@ import uuid
 import boto3
 import pytest
 
+from ansible_collections.gameops.platform.plugins.module_utils import amg
 from ansible_collections.gameops.platform.plugins.modules import amg_service_account_token
 from conftest import run_module
 
@@ -129,3 +131,31 @@ def test_refusals(aws_env, workspace):
     assert result["msg"] == "The AMG workspace g-0000000000 does not exist; tokens are minted on an ACTIVE workspace"
     assert run_module(amg_service_account_token, dict(workspace_id="g-0000000000", state="absent"))["changed"] is False
     assert aws_env.mutations_since(mark) == []
+
+
+def test_expired_tokens_are_deleted_so_they_do_not_fill_the_quota(aws_env, workspace):
+    # AMG counts expired tokens against its quota until they are deleted; runs killed before their always block leave
+    # theirs behind under timestamped names, which a same-name cleanup never meets.
+    workspace_id, _endpoint = workspace
+    client = grafana()
+    account = client.create_workspace_service_account(workspaceId=workspace_id, name="gameops-platform", grafanaRole="ADMIN")
+    for index in range(100):  # the emulator's quota
+        client.create_workspace_service_account_token(workspaceId=workspace_id, serviceAccountId=account["id"],
+                                                      name="gameops-%d" % index, secondsToLive=1)
+    time.sleep(1.5)
+    planned = run_module(amg_service_account_token, dict(workspace_id=workspace_id, token_name="gameops-next"), check_mode=True)
+    assert len(planned["token"]["expired_deleted"]) == 100 and len(tokens(workspace_id, account["id"])) == 100
+
+    minted = run_module(amg_service_account_token, dict(workspace_id=workspace_id, token_name="gameops-next"))
+    assert minted["changed"] is True and minted["token"]["key"], minted
+    assert len(minted["token"]["expired_deleted"]) == 100
+    assert [token["name"] for token in tokens(workspace_id, account["id"])] == ["gameops-next"]
+
+
+def test_a_workspace_before_grafana_9_has_no_service_accounts(aws_env, workspace, monkeypatch, api_calls):
+    workspace_id, _endpoint = workspace
+    describe = amg.describe_workspace
+    monkeypatch.setattr(amg, "describe_workspace", lambda client, ws: dict(describe(client, ws), grafanaVersion="8.4"))
+    result = run_module(amg_service_account_token, dict(workspace_id=workspace_id))
+    assert result["failed"] is True and "runs Grafana 8.4" in result["msg"] and "version 9 and above" in result["msg"]
+    assert [operation for operation, _params in api_calls] == ["DescribeWorkspace"]

@@ -166,14 +166,14 @@ def test_version_upgrade_keeps_the_configuration(aws_env, workspace, api_calls):
     assert result["changed"] is True
     assert aws_env.mutations_since(mark) == ["UpdateWorkspaceConfiguration"]
     [update] = sent(api_calls, "UpdateWorkspaceConfiguration")
-    assert update["grafanaVersion"] == "10.4"
+    assert update["grafanaVersion"] == "13.0"
     assert json.loads(update["configuration"]) == CONFIGURATION
-    assert (result["diff"]["before"]["grafana_version"], result["diff"]["after"]["grafana_version"]) == ("9.4", "10.4")
-    assert grafana().describe_workspace(workspaceId=created["workspace_id"])["workspace"]["grafanaVersion"] == "10.4"
+    assert (result["diff"]["before"]["grafana_version"], result["diff"]["after"]["grafana_version"]) == ("9.4", "13.0")
+    assert grafana().describe_workspace(workspaceId=created["workspace_id"])["workspace"]["grafanaVersion"] == "13.0"
     # latest is now what it runs: nothing to do.
     mark = aws_env.mark()
     assert run_module(amg_workspace, dict(args, grafana_version="latest"))["changed"] is False
-    assert run_module(amg_workspace, dict(args, grafana_version="10.4"))["changed"] is False
+    assert run_module(amg_workspace, dict(args, grafana_version="13.0"))["changed"] is False
     assert aws_env.mutations_since(mark) == []
 
 
@@ -192,11 +192,12 @@ def test_unknown_version_is_refused_before_any_change(aws_env, workspace):
     mark = aws_env.mark()
     result = run_module(amg_workspace, dict(args, grafana_version="99.1", description="Would change"))
     assert result["failed"] is True
-    assert result["msg"] == "Grafana version 99.1 is not offered; the versions the workspace %s can be upgraded to are: 10.4" % args["name"]
+    assert result["msg"] == ("Grafana version 99.1 is not offered; the versions the workspace %s can be upgraded to are: 13.0, 12.4, 10.4"
+                             % args["name"])
     name = unique_name()
     result = run_module(amg_workspace, base_args(name, grafana_version="9.9"))
     assert result["failed"] is True
-    assert "Grafana version 9.9 is not offered; the versions AMG offers in ap-northeast-2 are: 10.4, 9.4, 8.4" == result["msg"]
+    assert "Grafana version 9.9 is not offered; the versions AMG offers in ap-northeast-2 are: 13.0, 12.4, 10.4, 9.4" == result["msg"]
     assert run_module(amg_workspace, base_args(name, grafana_version="ten"))["msg"].startswith("grafana_version must be a version")
     assert aws_env.mutations_since(mark) == []
     assert workspaces_named(name) == []
@@ -286,3 +287,48 @@ def test_delete(aws_env, workspace):
     mark = aws_env.mark()
     assert run_module(amg_workspace, dict(name=args["name"], state="absent"))["changed"] is False
     assert aws_env.mutations_since(mark) == []
+
+
+def test_saml_left_to_amg_defaults_is_not_a_change(aws_env, api_calls):
+    # AMG fills in the assertion attributes and login validity a SAML configuration leaves out.
+    saml = {"idp_metadata": {"url": "https://idp.example.com/metadata.xml"}, "assertion_attributes": {"role": "role"}}
+    args = base_args(unique_name(), authentication_providers=["SAML"], saml=saml)
+    created = run_module(amg_workspace, args)
+    assert created["workspace"]["authentication"]["saml"]["configuration"]["login_validity_duration"] == 120
+    del api_calls[:]
+    again = run_module(amg_workspace, args)
+    assert again["changed"] is False, again["diff"]
+    assert sent(api_calls, "UpdateWorkspaceAuthentication") == []
+    changed = run_module(amg_workspace, dict(args, saml=dict(saml, login_validity_duration=60)))
+    assert changed["changed"] is True
+    assert changed["workspace"]["authentication"]["saml"]["configuration"]["login_validity_duration"] == 60
+
+
+def test_configuration_given_in_part_is_merged_over_the_workspaces(aws_env, workspace, api_calls):
+    args, created = workspace
+    # AMG adds the keys left out (plugins.pluginAdminEnabled), so only what is given is compared.
+    partial = {"unifiedAlerting": {"enabled": True}}
+    del api_calls[:]
+    assert run_module(amg_workspace, dict(args, configuration=partial))["changed"] is False
+    assert sent(api_calls, "UpdateWorkspaceConfiguration") == []
+    result = run_module(amg_workspace, dict(args, configuration={"plugins": {"pluginAdminEnabled": True}}))
+    assert result["changed"] is True
+    [request] = sent(api_calls, "UpdateWorkspaceConfiguration")
+    assert json.loads(request["configuration"]) == {"unifiedAlerting": {"enabled": True}, "plugins": {"pluginAdminEnabled": True}}
+
+
+def test_a_degraded_workspace_fails_with_its_reason(aws_env, workspace, monkeypatch, api_calls):
+    args, created = workspace
+    describe = amg.describe_workspace
+
+    def degraded(client, workspace_id):
+        return dict(describe(client, workspace_id), status="DEGRADED", degradedWorkspaceReason="The KMS key is disabled.")
+
+    monkeypatch.setattr(amg, "describe_workspace", degraded)
+    del api_calls[:]
+    result = run_module(amg_workspace, dict(args, description="Would change", wait_timeout=30))
+    assert result["failed"] is True and "is DEGRADED: The KMS key is disabled." in result["msg"], result
+    assert [operation for operation, _params in api_calls if not operation.startswith(("Describe", "List", "Get"))] == []
+    # While waited for, DEGRADED is a failure with the reason, not a wait until the time-out.
+    assert amg.workspace_failure({"status": "DEGRADED", "degradedWorkspaceReason": "The KMS key is disabled."}) == (
+        "the workspace is DEGRADED: The KMS key is disabled.")

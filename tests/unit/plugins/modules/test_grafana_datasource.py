@@ -13,9 +13,20 @@ from conftest import run_module
 @pytest.fixture
 def grafana(aws_env):
     """A fresh AMG workspace's Grafana: module connection arguments, a getter, and its writes since a mark."""
+    return make_grafana(aws_env)
+
+
+@pytest.fixture
+def grafana_at(aws_env):
+    """grafana_at(version): the same, on a workspace of that Grafana version."""
+    return lambda version: make_grafana(aws_env, grafanaVersion=version)
+
+
+def make_grafana(aws_env, **create):
     client = boto3.client("grafana")
     workspace_id = client.create_workspace(accountAccessType="CURRENT_ACCOUNT", permissionType="SERVICE_MANAGED",
-                                           authenticationProviders=["AWS_SSO"], workspaceName="ds-" + uuid.uuid4().hex[:6])["workspace"]["id"]
+                                           authenticationProviders=["AWS_SSO"], workspaceName="ds-" + uuid.uuid4().hex[:6],
+                                           **create)["workspace"]["id"]
     endpoint = client.describe_workspace(workspaceId=workspace_id)["workspace"]["endpoint"]
     account = client.create_workspace_service_account(workspaceId=workspace_id, name="ansible", grafanaRole="ADMIN")
     token = client.create_workspace_service_account_token(workspaceId=workspace_id, serviceAccountId=account["id"], name="ansible",
@@ -34,6 +45,7 @@ def grafana(aws_env):
             return [entry["operation"] for entry in aws_env.since(mark) if entry["service"] == "grafana-api" and entry["mutating"]]
 
     Grafana.emulator = aws_env
+    Grafana.workspace_id = workspace_id
     return Grafana
 
 
@@ -116,3 +128,27 @@ def test_present_needs_name_and_type(grafana):
 def test_bad_token_fails_clearly(grafana):
     result = run_module(grafana_datasource, dict(args(grafana, AMP), token="glsa_wrong"))
     assert result["failed"] is True and result["status"] == 401 and "invalid or expired" in result["msg"]
+
+
+def test_a_sigv4_prometheus_that_grafana_13_migrated_stays_migrated(grafana_at):
+    grafana = grafana_at("12.4")
+    created = run_module(grafana_datasource, args(grafana, AMP))
+    assert created["changed"] is True and created["datasource"]["type"] == "prometheus"  # 12.4: the core type still
+    boto3.client("grafana").update_workspace_configuration(workspaceId=grafana.workspace_id, configuration="{}", grafanaVersion="13.0")
+    assert grafana.get("/api/datasources/uid/amp")[1]["type"] == "grafana-amazonprometheus-datasource"  # migrated on start-up
+
+    mark = grafana.emulator.mark()
+    again = run_module(grafana_datasource, args(grafana, AMP), diff=True)
+    assert again["changed"] is False, again
+    assert again["datasource"]["type"] == "grafana-amazonprometheus-datasource"
+    assert grafana.writes_since(mark) == []
+
+
+def test_on_grafana_13_a_sigv4_prometheus_is_made_with_the_dedicated_type(grafana_at):
+    grafana = grafana_at("13.0")
+    created = run_module(grafana_datasource, args(grafana, AMP))
+    assert created["datasource"]["type"] == "grafana-amazonprometheus-datasource"
+    assert grafana.get("/api/datasources/uid/amp")[1]["jsonData"]["sigV4Auth"] is True
+    assert run_module(grafana_datasource, args(grafana, AMP))["changed"] is False
+    plain = dict(AMP, uid="plain", name="Plain", json_data={})
+    assert run_module(grafana_datasource, args(grafana, plain))["datasource"]["type"] == "prometheus"

@@ -63,7 +63,7 @@ options:
     description:
       - The SAML configuration, applied with C(UpdateWorkspaceAuthentication) once the workspace is
         V(ACTIVE) (so with O(wait=false), by a later call). O(authentication_providers) must list V(SAML).
-      - Compared with the workspace's as data, only what is given: AMG fills in what is left out (such as
+      - Compared with the workspace's as data, only what is given; AMG fills in what is left out (such as
         O(saml.assertion_attributes.login) and O(saml.login_validity_duration)), which is then not a change.
         Lists are compared in order.
     type: dict
@@ -171,7 +171,7 @@ options:
     description:
       - The workspace's Grafana configuration, as a dictionary or JSON text, such as C(unifiedAlerting.enabled)
         and C(plugins.pluginAdminEnabled) (see the examples).
-      - Merged over the workspace's configuration, key by key, and compared as parsed JSON: keys left out
+      - Merged over the workspace's configuration, key by key, and compared as parsed JSON; keys left out
         (which AMG fills in, such as C(plugins.pluginAdminEnabled)) are left as the workspace has them. When
         the merge differs, it is sent as a whole with C(UpdateWorkspaceConfiguration), which restarts the
         workspace's Grafana.

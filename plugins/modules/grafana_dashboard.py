@@ -98,7 +98,7 @@ options:
         is only deleted when Grafana's search hit names the pruned folder as its folder, and a folder
         only when Grafana names the pruned folder as its parent; each folder is visited once, and a
         managed folder is never deleted.
-      - Needs Grafana 10 or later (read from C(/api/health) before any change): Grafana 9 has no
+      - Needs Grafana 10 or later (read from C(/api/health) before any change), since Grafana 9 has no
         C(folderUIDs) search parameter (it came with Grafana 10.0) and ignores it, so it cannot list one
         folder's dashboards; the task fails, having changed nothing, when O(prune) is asked of a Grafana 9
         (such as an Amazon Managed Grafana 9.4 workspace).
@@ -289,9 +289,10 @@ class DashboardSync:
                                "others; nothing was changed (upgrade the workspace, or run without prune)" % (self.client.url, text))
         nested = [folder for folder in self.folders.values() if folder.parent_uid]
         if nested and numbers is not None and numbers < FOLDER_UIDS_SEARCH:
+            inner = nested[0]
             raise GrafanaError("Grafana at %s runs %s, which has no nested folders, and folder %r is inside folder %r; keep the "
-                               "source one level deep; nothing was changed" % (self.client.url, text, nested[0].title,
-                                                                              self.titles.get(nested[0].parent_uid)))
+                               "source one level deep; nothing was changed"
+                               % (self.client.url, text, inner.title, self.titles.get(inner.parent_uid)))
 
     # Folders
 

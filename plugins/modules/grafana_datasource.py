@@ -48,7 +48,7 @@ options:
     description:
       - Its plugin id, such as V(prometheus), V(loki), V(cloudwatch). Required with O(state=present).
       - V(prometheus) with C(sigV4Auth) in O(json_data) (Amazon Managed Prometheus) is managed as the dedicated
-        V(grafana-amazonprometheus-datasource) type where Grafana has moved it there: on Grafana 13 and later,
+        V(grafana-amazonprometheus-datasource) type where Grafana has moved it there, that is on Grafana 13 and later,
         which migrates such data sources on start-up and deprecates SigV4 on the core type (Grafana's Prometheus
         "AWS authentication" docs), and wherever the stored data source already has that type. So a migrated
         data source is not turned back into V(prometheus) on every run; its uid, and so dashboards' references

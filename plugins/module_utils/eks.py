@@ -56,6 +56,39 @@ def partition(arn):
     return arn.split(":")[1]
 
 
+# -- Kubernetes versions ------------------------------------------------------------------------------
+
+# DescribeClusterVersions' deprecated ``status`` in the terms of its ``versionStatus``.
+LEGACY_VERSION_STATUS = {"unsupported": "UNSUPPORTED", "standard-support": "STANDARD_SUPPORT", "extended-support": "EXTENDED_SUPPORT"}
+
+
+def _day(value):
+    """A timestamp botocore parsed (a datetime) as an ISO date; None stays None."""
+    return value.date().isoformat() if hasattr(value, "date") else value
+
+
+def eks_versions(client, include_all=True):
+    """EKS's Kubernetes version calendar from DescribeClusterVersions: {minor version: details}.
+
+    Each has ``status`` (V(STANDARD_SUPPORT), V(EXTENDED_SUPPORT), which costs more per cluster hour, or
+    V(UNSUPPORTED): past the end of extended support, where EKS creates no cluster and auto-upgrades
+    existing ones), ``default`` (what CreateCluster takes without a version), and ``release_date``,
+    ``end_of_standard_support`` and ``end_of_extended_support`` as ISO dates. With ``include_all``,
+    end-of-life versions are listed too, so a caller can tell "end of life" from "unknown".
+    """
+    params = dict(includeAll=True) if include_all else {}
+    result = {}
+    for entry in paginate(client, "describe_cluster_versions", **params)["clusterVersions"]:
+        result[entry["clusterVersion"]] = dict(
+            status=entry.get("versionStatus") or LEGACY_VERSION_STATUS.get(entry.get("status")),
+            default=bool(entry.get("defaultVersion")),
+            release_date=_day(entry.get("releaseDate")),
+            end_of_standard_support=_day(entry.get("endOfStandardSupportDate")),
+            end_of_extended_support=_day(entry.get("endOfExtendedSupportDate")),
+        )
+    return result
+
+
 # -- addon versions -----------------------------------------------------------------------------------
 
 

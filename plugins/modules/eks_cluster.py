@@ -42,6 +42,11 @@ options:
       - A newer version than the cluster's is reached one minor version at a time, as EKS requires
         (V(1.30) to V(1.32) is an update to V(1.31), then one to V(1.32)), each once the one before has
         finished. In check mode the updates are only reported.
+      - EKS updates a cluster to a new version only while all its managed nodegroups run the cluster's
+        version. So a cluster with managed nodegroups takes one minor version per run; the versions still
+        to go are in RV(remaining_versions), with a warning, and the next run (after the nodegroups have
+        been updated to the cluster's new version) takes the next one. While a nodegroup lags the cluster's
+        version, the version is not changed at all (the other settings are).
       - An older version than the cluster's is an error; EKS cannot downgrade.
     type: str
   role_arn:
@@ -72,6 +77,8 @@ options:
   public_access_cidrs:
     description:
       - The CIDR blocks that may reach the public endpoint. EKS defaults to V(0.0.0.0/0).
+      - Neither compared nor sent while the endpoint is, or is to be, private (O(endpoint_public_access=false)):
+        EKS keeps or empties the list of a private cluster, and refuses an update that changes nothing else.
     type: list
     elements: str
   logging:
@@ -92,8 +99,9 @@ options:
     description:
       - How the cluster authenticates IAM principals. V(CONFIG_MAP) uses the C(aws-auth) ConfigMap only,
         V(API) access entries only, V(API_AND_CONFIG_MAP) both.
-      - EKS only moves a cluster towards V(API) (V(CONFIG_MAP) to V(API_AND_CONFIG_MAP) to V(API)); the
-        other direction is an error. EKS creates clusters with V(CONFIG_MAP) unless told otherwise.
+      - EKS only moves a cluster towards V(API) (V(CONFIG_MAP) to V(API_AND_CONFIG_MAP) to V(API)), one step
+        per update: V(CONFIG_MAP) to V(API) is two updates, each waited for. The other direction is an error.
+        EKS creates clusters with V(CONFIG_MAP) unless told otherwise.
     type: str
     choices: [API, API_AND_CONFIG_MAP, CONFIG_MAP]
   bootstrap_cluster_creator_admin_permissions:
@@ -225,6 +233,14 @@ updates:
     - operation: UpdateClusterVersion
       request: {name: queue-infra-prod, version: "1.32"}
       update: {id: 0e3c2a4b-5d2f-4a55-9f43-7d3c8b0c1a2e, type: VersionUpdate, status: Successful}
+remaining_versions:
+  description:
+    - The minor versions still to go to reach O(version), in order, when the cluster has managed nodegroups
+      (EKS updates it one version per run, once the nodegroups run its version); V([]) once it is there.
+  returned: when O(state=present)
+  type: list
+  elements: str
+  sample: ["1.33"]
 """
 
 try:
@@ -237,6 +253,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.gameops.platform.plugins.module_utils.eks import describe_cluster
 from ansible_collections.gameops.platform.plugins.module_utils.eks import eks_client
 from ansible_collections.gameops.platform.plugins.module_utils.eks import ensure_tags
+from ansible_collections.gameops.platform.plugins.module_utils.eks import paginate
 from ansible_collections.gameops.platform.plugins.module_utils.eks import wait_or_fail
 from ansible_collections.gameops.platform.plugins.module_utils.eks_updates import kubernetes_version
 from ansible_collections.gameops.platform.plugins.module_utils.eks_updates import run_updates
@@ -292,9 +309,42 @@ def wanted(module, before):
         elif key == "encryption_kms_key_arn":
             value = value or None
         result[key] = value
+    if not result["endpoint_public_access"]:
+        result["public_access_cidrs"] = before["public_access_cidrs"]
     if params["tags"] is not None:
         result["tags"] = dict(params["tags"]) if params["purge_tags"] else dict(before.get("tags", {}), **params["tags"])
     return result
+
+
+def nodegroup_versions(client, name):
+    """{nodegroup name: Kubernetes version} of the cluster's managed nodegroups."""
+    names = paginate(client, "list_nodegroups", clusterName=name)["nodegroups"]
+    return dict((nodegroup, client.describe_nodegroup(aws_retry=True, clusterName=name, nodegroupName=nodegroup)["nodegroup"]["version"])
+                for nodegroup in names)
+
+
+def allowed_steps(module, client, before, steps):
+    """(the version steps to take now, the ones left for later runs).
+
+    UpdateClusterVersion: "If your cluster has managed node groups attached to it, all of your node groups'
+    Kubernetes versions must match the cluster's Kubernetes version in order to update the cluster to a new
+    Kubernetes version" (botocore; hashicorp/terraform-provider-aws#19478). So with nodegroups, one step now,
+    and none while one lags.
+    """
+    if not steps:
+        return [], []
+    nodegroups = nodegroup_versions(client, module.params["name"])
+    if not nodegroups:
+        return steps, []
+    lagging = sorted(nodegroup for nodegroup, version in nodegroups.items() if version != before["version"])
+    if lagging:
+        module.warn("Nodegroups %s of cluster %s must be updated to its version %s before EKS updates the cluster to %s; the version "
+                    "is left as it is" % (", ".join(lagging), module.params["name"], before["version"], steps[0]))
+        return [], steps
+    if steps[1:]:
+        module.warn("Cluster %s has managed nodegroups: it goes to %s in this run; update the nodegroups to %s, then run again for %s"
+                    % (module.params["name"], steps[0], steps[0], ", ".join(steps[1:])))
+    return steps[:1], steps[1:]
 
 
 def refuse_impossible(module, before, after):
@@ -325,12 +375,12 @@ def version_steps(module, current, target):
     return ["%d.%d" % (major, step) for step in range(minor + 1, target_minor + 1)]
 
 
-def planned_calls(module, cluster, before, after):
+def planned_calls(module, cluster, before, after, steps):
     """The update calls that bring the cluster from ``before`` to ``after``, one kind of change each."""
     name = module.params["name"]
     calls = []
     endpoint = ("endpoint_public_access", "endpoint_private_access", "public_access_cidrs")
-    if any(after[key] != before[key] for key in endpoint):
+    if any(after[key] != before[key] for key in endpoint):  # public_access_cidrs: wanted() keeps a private cluster's
         # All three: EKS takes a left-out endpoint setting as its default, not as the cluster's.
         config = dict(endpointPublicAccess=after["endpoint_public_access"], endpointPrivateAccess=after["endpoint_private_access"])
         if after["endpoint_public_access"]:
@@ -341,13 +391,14 @@ def planned_calls(module, cluster, before, after):
         calls.append(("UpdateClusterConfig", "update_cluster_config", dict(name=name, resourcesVpcConfig=config)))
     if after["logging"] != before["logging"]:
         calls.append(("UpdateClusterConfig", "update_cluster_config", dict(name=name, logging=logging_config(after["logging"]))))
-    if after["authentication_mode"] != before["authentication_mode"]:
-        calls.append(("UpdateClusterConfig", "update_cluster_config",
-                      dict(name=name, accessConfig=dict(authenticationMode=after["authentication_mode"]))))
+    # One step per update: CONFIG_MAP to API is refused ("Unsupported authentication mode update from CONFIG_MAP to API").
+    for mode in AUTHENTICATION_MODES[AUTHENTICATION_MODES.index(before["authentication_mode"]) + 1:
+                                     AUTHENTICATION_MODES.index(after["authentication_mode"]) + 1]:
+        calls.append(("UpdateClusterConfig", "update_cluster_config", dict(name=name, accessConfig=dict(authenticationMode=mode))))
     if after["encryption_kms_key_arn"] != before["encryption_kms_key_arn"]:
         calls.append(("AssociateEncryptionConfig", "associate_encryption_config",
                       dict(clusterName=name, encryptionConfig=encryption_config(after["encryption_kms_key_arn"]))))
-    for step in version_steps(module, before["version"], after["version"]):
+    for step in steps:
         calls.append(("UpdateClusterVersion", "update_cluster_version", dict(name=name, version=step)))
     return calls
 
@@ -381,6 +432,8 @@ def create(module, client):
     config = dict(subnetIds=params["subnet_ids"])
     for option, key in (("security_group_ids", "securityGroupIds"), ("endpoint_public_access", "endpointPublicAccess"),
                         ("endpoint_private_access", "endpointPrivateAccess"), ("public_access_cidrs", "publicAccessCidrs")):
+        if option == "public_access_cidrs" and params["endpoint_public_access"] is False:
+            continue  # CIDRs of a private endpoint would still get security group rules (terraform-aws-eks PR #3700)
         if params[option] is not None:
             config[key] = params[option]
     request = dict(name=name, roleArn=params["role_arn"], resourcesVpcConfig=config)
@@ -403,36 +456,38 @@ def create(module, client):
     return cluster, settings(cluster)
 
 
-def plan(module, cluster):
-    """(settings after, update calls) for an existing cluster; fails on what cannot be done."""
+def plan(module, client, cluster):
+    """(settings after, update calls, versions left for later runs) for an existing cluster; fails on what cannot be done."""
     before = settings(cluster)
     after = wanted(module, before)
     refuse_impossible(module, before, after)
-    return after, planned_calls(module, cluster, before, after)
+    steps, remaining = allowed_steps(module, client, before, version_steps(module, before["version"], after["version"]))
+    after["version"] = steps[-1] if steps else before["version"]
+    return after, planned_calls(module, cluster, before, after, steps), remaining
 
 
 def update(module, client, cluster):
-    """Brings an existing cluster in line; returns (changed, cluster, after, updates)."""
+    """Brings an existing cluster in line; returns (changed, cluster, after, updates, versions left)."""
     params = module.params
     name = params["name"]
     if cluster["status"] == "DELETING":
         module.fail_json(msg="Cluster %s is being deleted" % name)
-    after, calls = plan(module, cluster)
+    after, calls, remaining = plan(module, client, cluster)
     if calls and cluster["status"] != "ACTIVE" and not module.check_mode:
         # EKS takes no update while another runs, and shows what one changes only once it has finished.
         cluster = wait_active(module, client, "cluster %s to be ACTIVE before updating it" % name)
-        after, calls = plan(module, cluster)
+        after, calls, remaining = plan(module, client, cluster)
     tags_changed = ensure_tags(module, client, cluster["arn"], cluster.get("tags"), params["tags"], params["purge_tags"])[0]
     updates = run_updates(module, client, calls, name)
     changed = bool(calls) or tags_changed
     if module.check_mode:
-        return changed, cluster, after, updates
+        return changed, cluster, after, updates, remaining
     if params["wait"] and (changed or cluster["status"] != "ACTIVE"):
         cluster = wait_active(module, client, "cluster %s" % name)
         after = settings(cluster)
     elif changed:
         cluster = describe_cluster(client, name)
-    return changed, cluster, after, updates
+    return changed, cluster, after, updates, remaining
 
 
 def delete(module, client, cluster):
@@ -472,7 +527,7 @@ def main():
         kubernetes_version(module, module.params["version"])
     client = eks_client(module)
     name = module.params["name"]
-    updates = []
+    updates, remaining = [], []
     try:
         cluster = describe_cluster(client, name)
         before = settings(cluster)
@@ -486,13 +541,13 @@ def main():
             changed = True
             cluster, after = create(module, client)
         else:
-            changed, cluster, after, updates = update(module, client, cluster)
+            changed, cluster, after, updates, remaining = update(module, client, cluster)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to manage EKS cluster %s" % name)
 
     result = dict(changed=changed, cluster=to_snake(cluster), diff=dict(before=before, after=after))
     if module.params["state"] == "present":
-        result["updates"] = updates
+        result.update(updates=updates, remaining_versions=remaining)
     module.exit_json(**result)
 
 

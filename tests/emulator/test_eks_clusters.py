@@ -54,7 +54,7 @@ def error(call, **kwargs):
 def test_cluster_creation_defaults(eks, subnets):
     vpc_id, subnet_ids = subnets
     cluster = eks.describe_cluster(name=new_cluster(eks, subnet_ids))["cluster"]
-    assert cluster["version"] == "1.33"
+    assert cluster["version"] == "1.34"  # the calendar's default version
     config = cluster["resourcesVpcConfig"]
     assert (config["vpcId"], config["subnetIds"], config["securityGroupIds"]) == (vpc_id, subnet_ids, [])
     assert (config["endpointPublicAccess"], config["endpointPrivateAccess"], config["publicAccessCidrs"]) == (True, False, ["0.0.0.0/0"])
@@ -117,6 +117,49 @@ def test_authentication_mode_only_moves_towards_api(eks):
     assert eks.describe_cluster(name=name)["cluster"]["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": True}
 
 
+def test_authentication_mode_moves_one_step_at_a_time(eks):
+    """CONFIG_MAP to API in one call is refused (issue 13 #3; pulumi/pulumi-eks#1493)."""
+    name = new_cluster(eks)
+    assert error(eks.update_cluster_config, name=name, accessConfig={"authenticationMode": "API"}) == (
+        "InvalidParameterException", "Unsupported authentication mode update from CONFIG_MAP to API")
+    assert eks.describe_cluster(name=name)["cluster"]["accessConfig"]["authenticationMode"] == "CONFIG_MAP"
+
+
+def test_version_update_needs_nodegroups_at_the_cluster_version(eks):
+    """UpdateClusterVersion is refused while a managed nodegroup lags the cluster (issue 13 #2)."""
+    name = new_cluster(eks, version="1.31")
+    nodegroup = new_nodegroup(eks, name)
+    eks.update_cluster_version(name=name, version="1.32")
+    assert error(eks.update_cluster_version, name=name, version="1.33") == (
+        "InvalidParameterException", f"Nodegroups {nodegroup} must be updated to match cluster version 1.32 before updating cluster version")
+    eks.update_nodegroup_version(clusterName=name, nodegroupName=nodegroup, version="1.32")
+    eks.update_cluster_version(name=name, version="1.33")
+    assert eks.describe_cluster(name=name)["cluster"]["version"] == "1.33"
+
+
+def test_cluster_versions_calendar(eks):
+    """DescribeClusterVersions: the calendar with its support dates; end-of-life versions only with includeAll (issue 13 #4)."""
+    supported = {entry["clusterVersion"]: entry for entry in eks.describe_cluster_versions()["clusterVersions"]}
+    assert {"1.32", "1.33", "1.35"} <= set(supported) and not {"1.29", "1.30", "1.31"} & set(supported)
+    assert supported["1.35"]["versionStatus"] == "STANDARD_SUPPORT" and supported["1.35"]["status"] == "standard-support"
+    assert supported["1.32"]["versionStatus"] == "EXTENDED_SUPPORT"
+    assert supported["1.32"]["endOfExtendedSupportDate"].date().isoformat() == "2027-03-23"
+    every = {entry["clusterVersion"]: entry for entry in eks.get_paginator("describe_cluster_versions").paginate(includeAll=True)
+             .build_full_result()["clusterVersions"]}
+    assert every["1.31"]["versionStatus"] == "UNSUPPORTED" and every["1.31"]["endOfExtendedSupportDate"].date().isoformat() == "2026-11-26"
+    assert [entry["clusterVersion"] for entry in eks.describe_cluster_versions(defaultOnly=True)["clusterVersions"]] == ["1.34"]
+    assert [entry["clusterVersion"] for entry in eks.describe_cluster_versions(clusterVersions=["1.33"])["clusterVersions"]] == ["1.33"]
+
+
+def test_calendar_statuses_by_date():
+    from aws_emulator.handlers import eks_catalog  # pylint: disable=import-outside-toplevel
+
+    on = __import__("datetime").date(2026, 12, 2)
+    statuses = {version: eks_catalog.version_status(version, on) for version in eks_catalog.KUBERNETES_VERSIONS}
+    assert statuses == {"1.29": "UNSUPPORTED", "1.30": "UNSUPPORTED", "1.31": "UNSUPPORTED", "1.32": "EXTENDED_SUPPORT",
+                        "1.33": "EXTENDED_SUPPORT", "1.34": "STANDARD_SUPPORT", "1.35": "STANDARD_SUPPORT"}
+
+
 def test_version_updates_one_minor_at_a_time(eks):
     name = new_cluster(eks, version="1.31")
     assert error(eks.update_cluster_version, name=name, version="1.33") == (
@@ -126,7 +169,9 @@ def test_version_updates_one_minor_at_a_time(eks):
     assert (update["type"], update["params"][0]) == ("VersionUpdate", {"type": "Version", "value": "1.32"})
     assert eks.describe_cluster(name=name)["cluster"]["version"] == "1.32"
     eks.update_cluster_version(name=name, version="1.33")
-    assert error(eks.update_cluster_version, name=name, version="1.34")[0] == "InvalidParameterException"  # not offered yet
+    eks.update_cluster_version(name=name, version="1.34")
+    eks.update_cluster_version(name=name, version="1.35")
+    assert error(eks.update_cluster_version, name=name, version="1.36")[0] == "InvalidParameterException"  # not offered yet
     assert eks.describe_update(name=name, updateId=update["id"])["update"]["status"] == "Successful"
     assert error(eks.describe_update, name=name, updateId=str(uuid.uuid4()))[0] == "ResourceNotFoundException"
 
@@ -144,7 +189,7 @@ def test_nodegroup_creation_defaults(eks):
     cluster = new_cluster(eks, version="1.32")
     nodegroup = eks.describe_nodegroup(clusterName=cluster, nodegroupName=new_nodegroup(eks, cluster))["nodegroup"]
     assert (nodegroup["version"], nodegroup["amiType"], nodegroup["releaseVersion"]) == ("1.32", "AL2023_x86_64_STANDARD", "1.32.6-20250715")
-    assert (nodegroup["diskSize"], nodegroup["updateConfig"]) == (20, {"maxUnavailable": 1})
+    assert (nodegroup["diskSize"], nodegroup["updateConfig"]) == (20, {"maxUnavailable": 1, "updateStrategy": "DEFAULT"})
     assert nodegroup["scalingConfig"] == {"minSize": 2, "maxSize": 2, "desiredSize": 2}
     assert "remoteAccess" not in nodegroup
     assert error(new_nodegroup, eks=eks, cluster=cluster, version="1.31")[0] == "InvalidParameterException"

@@ -139,8 +139,8 @@ def test_addon_versions_filter_and_page(eks):
     pages = list(eks.get_paginator("describe_addon_versions").paginate(PaginationConfig={"PageSize": 2}))
     assert [[addon["addonName"] for addon in page["addons"]] for page in pages] == [names[:2], names[2:4], names[4:]]
     vpc_cni = eks.describe_addon_versions(addonName="vpc-cni")["addons"][0]["addonVersions"]
-    assert [version["requiresIamPermissions"] for version in vpc_cni] == [True, True]
-    assert [len(version["compatibilities"]) for version in vpc_cni] == [5, 5]
+    assert [version["requiresIamPermissions"] for version in vpc_cni] == [True] * 6
+    assert [len(version["compatibilities"]) for version in vpc_cni] == [4, 4, 7, 7, 3, 3]
 
 
 def test_addon_configuration_schema(eks):
@@ -392,3 +392,23 @@ def test_state_goes_with_its_cluster(eks, cluster):
     create_cluster(eks, name=cluster)
     assert eks.list_addons(clusterName=cluster)["addons"] == []
     assert eks.list_access_entries(clusterName=cluster)["accessEntries"] == []
+
+
+def test_vpc_cni_moves_one_minor_version_at_a_time(eks):
+    """UpdateAddon refuses a vpc-cni update of more than one minor version (issue 13 #5)."""
+    cluster = create_cluster(eks, version="1.31")
+    eks.create_addon(clusterName=cluster, addonName="vpc-cni", addonVersion="v1.18.6-eksbuild.1")
+    for version in ("1.32", "1.33"):
+        eks.update_cluster_version(name=cluster, version=version)
+    assert error(eks.update_addon, clusterName=cluster, addonName="vpc-cni", addonVersion="v1.20.4-eksbuild.2") == ("InvalidParameterException", 400)
+    eks.update_addon(clusterName=cluster, addonName="vpc-cni", addonVersion="v1.19.5-eksbuild.3")
+    eks.update_addon(clusterName=cluster, addonName="vpc-cni", addonVersion="v1.20.4-eksbuild.2")
+    assert eks.describe_addon(clusterName=cluster, addonName="vpc-cni")["addon"]["addonVersion"] == "v1.20.4-eksbuild.2"
+
+
+def test_preserve_is_refused_on_creation(eks):
+    """resolveConflicts PRESERVE works on updates only (issue 13 #18)."""
+    cluster = create_cluster(eks)
+    assert error(eks.create_addon, clusterName=cluster, addonName="coredns", resolveConflicts="PRESERVE") == ("InvalidParameterException", 400)
+    eks.create_addon(clusterName=cluster, addonName="coredns", resolveConflicts="NONE")
+    eks.update_addon(clusterName=cluster, addonName="coredns", resolveConflicts="PRESERVE", configurationValues='{"replicaCount": 3}')

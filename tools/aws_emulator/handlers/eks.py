@@ -104,6 +104,12 @@ def paged(key, items, max_results, next_token, **fields):
     return dict(fields, **{key: items}, **({"nextToken": token} if token else {}))
 
 
+def minor_version(addon_version):
+    """(major, minor) of an addon version such as v1.19.5-eksbuild.3."""
+    numbers = re.findall(r"\d+", addon_version)
+    return int(numbers[0]), int(numbers[1])
+
+
 def require_role_arn(arn, member="roleArn"):
     if not ROLE_ARN.match(arn or ""):
         raise invalid(f"Invalid Role Arn: '{arn}' ({member})")
@@ -315,8 +321,14 @@ class EksExtensions(ClusterUpdates, RestJsonHandler):
                                                   if record["ownerArn"] == addon["addonArn"])
 
     def create_addon(self, clusterName, addonName, addonVersion=None, serviceAccountRoleArn=None, tags=None,
-                     configurationValues=None, podIdentityAssociations=None, namespaceConfig=None, **_):
-        """resolveConflicts and clientRequestToken have no effect: there are no Kubernetes objects to conflict."""
+                     configurationValues=None, podIdentityAssociations=None, namespaceConfig=None, resolveConflicts=None, **_):
+        """resolveConflicts and clientRequestToken have no effect: there are no Kubernetes objects to conflict.
+
+        PRESERVE is refused: EKS takes it on updates only (Terraform's resolve_conflicts_on_create takes NONE and
+        OVERWRITE; Pulumi: "PRESERVE can only be used for upgrading the add-ons but not during the creation").
+        """
+        if resolveConflicts == "PRESERVE":
+            raise invalid("ResolveConflicts PRESERVE is not supported when creating an addon; use NONE or OVERWRITE.")
         cluster = self._cluster(clusterName)
         state = self._state(cluster)
         if addonName in state.addons:
@@ -366,6 +378,10 @@ class EksExtensions(ClusterUpdates, RestJsonHandler):
             raise in_use(f"Addon {addonName} is {self._addon_status(addon)}; it can be updated once it is ACTIVE.")
         # Check every change before making any.
         version = self._addon_version(addonName, cluster, addonVersion) if addonVersion is not None else None
+        if version is not None and addonName in catalog.ONE_MINOR_AT_A_TIME:
+            (major, minor), (new_major, new_minor) = (minor_version(addon["addonVersion"]), minor_version(version))
+            if major != new_major or abs(new_minor - minor) > 1:
+                raise invalid(catalog.ONE_MINOR_AT_A_TIME[addonName])
         if serviceAccountRoleArn:
             require_role_arn(serviceAccountRoleArn, "serviceAccountRoleArn")
         configuration = configuration_values(addonName, configurationValues)
@@ -432,6 +448,20 @@ class EksExtensions(ClusterUpdates, RestJsonHandler):
                            for cluster_version in runs_on if not kubernetes_version or cluster_version == kubernetes_version]
         return {"addonVersion": version, "architecture": ["amd64", "arm64"], "computeTypes": list(entry["computeTypes"]),
                 "compatibilities": compatibilities, "requiresConfiguration": False, "requiresIamPermissions": entry["requiresIamPermissions"]}
+
+    def describe_cluster_versions(self, clusterType=None, maxResults=None, nextToken=None, defaultOnly=None, includeAll=None,
+                                  clusterVersions=None, status=None, versionStatus=None):
+        """The Kubernetes version calendar (eks_catalog.CALENDAR) as of today; end-of-life versions only with includeAll."""
+        versions = catalog.cluster_versions()
+        if not includeAll:
+            versions = [entry for entry in versions if entry["versionStatus"] != "UNSUPPORTED"]
+        filters = (("clusterType", clusterType), ("status", status), ("versionStatus", versionStatus))
+        versions = [entry for entry in versions if all(value is None or entry[key] == value for key, value in filters)]
+        if clusterVersions:
+            versions = [entry for entry in versions if entry["clusterVersion"] in clusterVersions]
+        if defaultOnly:
+            versions = [entry for entry in versions if entry["defaultVersion"]]
+        return paged("clusterVersions", versions, maxResults, nextToken)
 
     def describe_addon_configuration(self, addonName, addonVersion):
         entry = catalog.ADDONS.get(addonName)

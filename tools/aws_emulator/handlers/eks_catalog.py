@@ -4,7 +4,71 @@ A small, fixed excerpt of AWS's catalogue, enough for the collection's addons on
 versions EKS supports; the emulator's EKS handler (eks.py) serves it and checks requests against it.
 """
 
-KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
+import calendar
+from datetime import date, datetime, timezone
+
+# EKS's Kubernetes version calendar as of 2026-12-02, from the EKS user guide's "Understand the Kubernetes
+# version lifecycle on EKS" (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html) and
+# endoflife.date/amazon-eks: (version, release, end of standard support, end of extended support,
+# Kubernetes patch, default platform version). Standard support lasts 14 months, extended support 12 more;
+# past its end EKS auto-upgrades clusters and no longer creates them at the version. Re-check when acting on it.
+CALENDAR = (
+    ("1.29", "2024-01-23", "2025-03-23", "2026-03-23", "1.29.15", "eks.61"),
+    ("1.30", "2024-05-23", "2025-07-23", "2026-07-23", "1.30.14", "eks.58"),
+    ("1.31", "2024-09-26", "2025-11-26", "2026-11-26", "1.31.10", "eks.50"),
+    ("1.32", "2025-01-23", "2026-03-23", "2027-03-23", "1.32.9", "eks.34"),
+    ("1.33", "2025-05-29", "2026-07-29", "2027-07-29", "1.33.5", "eks.27"),
+    ("1.34", "2025-10-02", "2026-12-02", "2027-12-02", "1.34.2", "eks.13"),
+    ("1.35", "2026-01-27", "2027-03-27", "2028-03-27", "1.35.0", "eks.3"),
+)
+# The version CreateCluster takes when none is given (DescribeClusterVersions' defaultVersion).
+DEFAULT_KUBERNETES_VERSION = "1.34"
+# The versions CreateCluster and UpdateClusterVersion take. AWS takes only those in standard or extended
+# support (creatable_versions()); the emulator still creates clusters at the end-of-life 1.29 to 1.31 while the
+# inventories and tests are being moved off 1.31. Set REFUSE_END_OF_LIFE to True once they are.
+KUBERNETES_VERSIONS = tuple(entry[0] for entry in CALENDAR)
+REFUSE_END_OF_LIFE = False
+
+
+def today():
+    return datetime.now(timezone.utc).date()
+
+
+def version_status(version, on=None):
+    """UNSUPPORTED, STANDARD_SUPPORT or EXTENDED_SUPPORT of a calendar version on a date (today)."""
+    on = on or today()
+    for name, _released, end_standard, end_extended, _patch, _platform in CALENDAR:
+        if name == version:
+            if on > date.fromisoformat(end_extended):
+                return "UNSUPPORTED"
+            return "EXTENDED_SUPPORT" if on > date.fromisoformat(end_standard) else "STANDARD_SUPPORT"
+    return None
+
+
+def creatable_versions(on=None):
+    """The versions a cluster can be created at or updated to."""
+    if not REFUSE_END_OF_LIFE:
+        return KUBERNETES_VERSIONS
+    return tuple(version for version in KUBERNETES_VERSIONS if version_status(version, on) != "UNSUPPORTED")
+
+
+def epoch(day):
+    """A calendar date as rest-json sends timestamps: epoch seconds (midnight UTC)."""
+    return calendar.timegm(date.fromisoformat(day).timetuple())
+
+
+def cluster_versions(on=None):
+    """Every calendar version as DescribeClusterVersions describes it (ClusterVersionInformation), oldest first."""
+    legacy = {"UNSUPPORTED": "unsupported", "STANDARD_SUPPORT": "standard-support", "EXTENDED_SUPPORT": "extended-support"}
+    result = []
+    for name, released, end_standard, end_extended, patch, platform in CALENDAR:
+        status = version_status(name, on)
+        result.append({"clusterVersion": name, "clusterType": "eks", "defaultPlatformVersion": platform,
+                       "defaultVersion": name == DEFAULT_KUBERNETES_VERSION, "releaseDate": epoch(released),
+                       "endOfStandardSupportDate": epoch(end_standard), "endOfExtendedSupportDate": epoch(end_extended),
+                       "status": legacy[status], "versionStatus": status, "kubernetesPatchVersion": patch})
+    return result
+
 
 # Addon name -> what DescribeAddonVersions says of it, the service accounts it can give AWS permissions
 # through pod identity (with the managed policies AWS recommends), the top-level keys of its configuration
@@ -31,7 +95,8 @@ ADDONS = {
         "configuration": {"replicaCount": "integer", "resources": "object", "tolerations": "array", "nodeSelector": "object",
                           "affinity": "object", "autoScaling": "object", "podDisruptionBudget": "object", "corefile": "string"},
         "versions": [
-            ("v1.12.1-eksbuild.2", ("1.33",), ("1.33",)),
+            ("v1.12.4-eksbuild.1", ("1.34", "1.35"), ("1.34", "1.35")),
+            ("v1.12.1-eksbuild.2", ("1.33", "1.34", "1.35"), ("1.33",)),
             ("v1.11.4-eksbuild.14", ("1.29", "1.30", "1.31", "1.32"), ("1.31", "1.32")),
             ("v1.11.1-eksbuild.13", ("1.29", "1.30"), ("1.29", "1.30")),
         ],
@@ -57,6 +122,8 @@ ADDONS = {
                           "podAnnotations": "object"},
         # kube-proxy follows the cluster's minor version: one build per Kubernetes version.
         "versions": [
+            ("v1.35.0-eksbuild.2", ("1.35",), ("1.35",)),
+            ("v1.34.1-eksbuild.2", ("1.34",), ("1.34",)),
             ("v1.33.0-eksbuild.2", ("1.33",), ("1.33",)),
             ("v1.32.3-eksbuild.7", ("1.32",), ("1.32",)),
             ("v1.31.7-eksbuild.7", ("1.31",), ("1.31",)),
@@ -71,12 +138,21 @@ ADDONS = {
         "podIdentity": {"aws-node": ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]},
         "configuration": {"env": "object", "init": "object", "nodeAgent": "object", "resources": "object", "tolerations": "array",
                           "affinity": "object", "enableNetworkPolicy": "string", "enableWindowsIpam": "string"},
+        # A ladder of three minor versions: EKS moves vpc-cni one minor version at a time (VPC_CNI_MINOR_STEP).
         "versions": [
-            ("v1.19.5-eksbuild.3", KUBERNETES_VERSIONS, KUBERNETES_VERSIONS),
+            ("v1.20.4-eksbuild.2", ("1.32", "1.33", "1.34", "1.35"), ("1.34", "1.35")),
+            ("v1.20.1-eksbuild.1", ("1.32", "1.33", "1.34", "1.35"), ()),
+            ("v1.19.5-eksbuild.3", KUBERNETES_VERSIONS, ("1.29", "1.30", "1.31", "1.32", "1.33")),
             ("v1.19.2-eksbuild.1", KUBERNETES_VERSIONS, ()),
+            ("v1.18.6-eksbuild.1", ("1.29", "1.30", "1.31"), ()),
+            ("v1.18.3-eksbuild.2", ("1.29", "1.30", "1.31"), ()),
         ],
     },
 }
+
+# UpdateAddon moves these addons by at most one minor version per update; AWS answers more with
+# InvalidParameterException (awsdocs/amazon-eks-user-guide PR #672; terraform-aws-modules/terraform-aws-eks#2749).
+ONE_MINOR_AT_A_TIME = {"vpc-cni": "Updating VPC-CNI can only go up or down 1 minor version at a time"}
 
 # Every addon here installs into kube-system unless CreateAddon's namespaceConfig says otherwise.
 DEFAULT_NAMESPACE = "kube-system"

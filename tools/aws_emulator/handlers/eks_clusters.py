@@ -29,9 +29,8 @@ import uuid
 from datetime import datetime, timezone
 
 from aws_emulator.handlers.base import ServiceError
-from aws_emulator.handlers.eks_catalog import KUBERNETES_VERSIONS
+from aws_emulator.handlers.eks_catalog import DEFAULT_KUBERNETES_VERSION, creatable_versions
 
-LATEST_VERSION = KUBERNETES_VERSIONS[-1]
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 # EKS only ever moves a cluster's authentication mode along this order, towards API.
 AUTHENTICATION_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP", "API")
@@ -44,7 +43,7 @@ DEFAULT_SCALING = {"minSize": 2, "maxSize": 2, "desiredSize": 2}  # moto's, kept
 DEFAULT_DISK_SIZE = 20
 
 # The node AMI releases on offer: for Amazon Linux, KUBERNETES_VERSION.PATCH-DATE, the newest first.
-AMI_PATCHES = {"1.29": 15, "1.30": 14, "1.31": 10, "1.32": 6, "1.33": 2}
+AMI_PATCHES = {"1.29": 15, "1.30": 14, "1.31": 10, "1.32": 6, "1.33": 4, "1.34": 3, "1.35": 1}
 AMI_DATES = ("20250715", "20250610")
 BOTTLEROCKET_RELEASES = ("1.42.0-7f2ab5c1", "1.41.0-4c8e1d2a")
 
@@ -136,8 +135,8 @@ def require_taints(taints):
 def check_cluster_request(params):
     """What AWS refuses in a CreateCluster request that moto lets through."""
     version = params.get("version")
-    if version is not None and version not in KUBERNETES_VERSIONS:
-        raise invalid(f"unsupported Kubernetes version {version}. Supported versions: {', '.join(KUBERNETES_VERSIONS)}")
+    if version is not None and version not in creatable_versions():
+        raise invalid(f"unsupported Kubernetes version {version}. Supported versions: {', '.join(creatable_versions())}")
     require_endpoint_access(params.get("resourcesVpcConfig") or {})
     enabled_log_types(params.get("logging"))
     access = params.get("accessConfig") or {}
@@ -153,7 +152,7 @@ def check_cluster_request(params):
 def complete_cluster(cluster, params, vpc_id):
     """Give a cluster moto has just created what AWS gives it beyond moto: defaults and full views."""
     config = params.get("resourcesVpcConfig") or {}
-    cluster.version = params.get("version") or LATEST_VERSION
+    cluster.version = params.get("version") or DEFAULT_KUBERNETES_VERSION
     cluster.platformVersion = "eks.1"
     cluster.resources_vpc_config = {
         "subnetIds": list(config.get("subnetIds") or []),
@@ -198,7 +197,10 @@ def complete_nodegroup(cluster, nodegroup, params):
         nodegroup.disk_size = params.get("diskSize") or DEFAULT_DISK_SIZE
     # Copies: moto shares its defaults between nodegroups, and UpdateNodegroupConfig changes these in place.
     nodegroup.scaling_config = dict(params.get("scalingConfig") or DEFAULT_SCALING)
-    nodegroup.update_config = dict(params.get("updateConfig") or {"maxUnavailable": 1})
+    # AWS reports the update strategy too, DEFAULT unless asked otherwise (NodegroupUpdateConfig.updateStrategy).
+    nodegroup.update_config = dict({"maxUnavailable": 1, "updateStrategy": "DEFAULT"}, **(params.get("updateConfig") or {}))
+    if "maxUnavailablePercentage" in (params.get("updateConfig") or {}):
+        del nodegroup.update_config["maxUnavailable"]
     nodegroup.labels = dict(params.get("labels") or {})
     nodegroup.taints = copy.deepcopy(params.get("taints") or [])
     nodegroup.health = {"issues": []}
@@ -284,7 +286,8 @@ class ClusterUpdates:
         current, mode = cluster.access_config["authenticationMode"], request.get("authenticationMode")
         if mode not in AUTHENTICATION_MODES:
             raise invalid(f"Invalid authenticationMode: {mode}")
-        if AUTHENTICATION_MODES.index(mode) <= AUTHENTICATION_MODES.index(current):
+        # One step at a time: CONFIG_MAP to API is refused (pulumi/pulumi-eks#1493), as is any move back.
+        if AUTHENTICATION_MODES.index(mode) != AUTHENTICATION_MODES.index(current) + 1:
             raise invalid(f"Unsupported authentication mode update from {current} to {mode}")
         cluster.access_config = dict(cluster.access_config, authenticationMode=mode)
         return record_update(cluster, "AccessConfigUpdate", [("AuthenticationMode", mode)])
@@ -295,8 +298,13 @@ class ClusterUpdates:
         major, minor = version_key(cluster.version)
         if version != f"{major}.{minor + 1}":
             raise invalid(f"Unsupported Kubernetes minor version update from {cluster.version} to {version}")
-        if version not in KUBERNETES_VERSIONS:
-            raise invalid(f"unsupported Kubernetes version {version}. Supported versions: {', '.join(KUBERNETES_VERSIONS)}")
+        if version not in creatable_versions():
+            raise invalid(f"unsupported Kubernetes version {version}. Supported versions: {', '.join(creatable_versions())}")
+        # "all of your node groups' Kubernetes versions must match the cluster's Kubernetes version in order to update
+        # the cluster to a new Kubernetes version" (UpdateClusterVersion; hashicorp/terraform-provider-aws#19478).
+        lagging = sorted(nodegroup.nodegroup_name for nodegroup in cluster.nodegroups.values() if nodegroup.version != cluster.version)
+        if lagging:
+            raise invalid(f"Nodegroups {', '.join(lagging)} must be updated to match cluster version {cluster.version} before updating cluster version")
         cluster.version, cluster.platformVersion = version, "eks.1"
         return record_update(cluster, "VersionUpdate", [("Version", version), ("PlatformVersion", "eks.1")])
 
@@ -354,8 +362,12 @@ class ClusterUpdates:
         require_taints(new_taints)
         scaling = dict(nodegroup.scaling_config, **(scalingConfig or {}))
         require_scaling(scaling)
-        if updateConfig is not None and len([value for value in updateConfig.values() if value is not None]) != 1:
-            raise invalid("updateConfig takes one of maxUnavailable and maxUnavailablePercentage.")
+        if updateConfig is not None:
+            sizes = [key for key in ("maxUnavailable", "maxUnavailablePercentage") if updateConfig.get(key) is not None]
+            if len(sizes) > 1 or not (sizes or updateConfig.get("updateStrategy")):
+                raise invalid("updateConfig takes one of maxUnavailable and maxUnavailablePercentage, and an updateStrategy.")
+            if updateConfig.get("updateStrategy") not in (None, "DEFAULT", "MINIMAL"):
+                raise invalid(f"Invalid updateStrategy: {updateConfig['updateStrategy']}. Valid strategies: DEFAULT, MINIMAL.")
 
         params = [("LabelsToAdd", as_json(add_labels)) if add_labels else None,
                   ("LabelsToRemove", as_json(remove_labels)) if remove_labels else None,
@@ -367,7 +379,9 @@ class ClusterUpdates:
         nodegroup.taints = new_taints
         nodegroup.scaling_config = scaling
         if updateConfig is not None:
-            nodegroup.update_config = dict(updateConfig)
+            kept = {key: value for key, value in nodegroup.update_config.items()
+                    if key == "updateStrategy" or not any(updateConfig.get(size) is not None for size in ("maxUnavailable", "maxUnavailablePercentage"))}
+            nodegroup.update_config = dict(kept, **{key: value for key, value in updateConfig.items() if value is not None})
         nodegroup.modified_at = datetime.now(timezone.utc)
         return record_update(nodegroup, "ConfigUpdate", [param for param in params if param])
 

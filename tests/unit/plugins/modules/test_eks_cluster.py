@@ -93,6 +93,7 @@ def test_check_mode_makes_no_mutating_call(aws_env, args):
             "endpoint_public_access": True, "endpoint_private_access": True, "public_access_cidrs": ["0.0.0.0/0"]}}),
         ("UpdateClusterConfig", {"name": args["name"], "logging": {"cluster_logging": [
             {"types": ["api"], "enabled": True}, {"types": ["audit", "authenticator", "controllerManager", "scheduler"], "enabled": False}]}}),
+        ("UpdateClusterConfig", {"name": args["name"], "access_config": {"authentication_mode": "API_AND_CONFIG_MAP"}}),
         ("UpdateClusterConfig", {"name": args["name"], "access_config": {"authentication_mode": "API"}}),
         ("AssociateEncryptionConfig", {"cluster_name": args["name"], "encryption_config": [
             {"resources": ["secrets"], "provider": {"key_arn": KEY}}]}),
@@ -158,9 +159,45 @@ def test_version_upgrade_one_minor_at_a_time(aws_env, args):
     assert aws_env.mutations_since(mark) == ["UpdateClusterVersion", "UpdateClusterVersion"]
     assert [update["request"]["version"] for update in result["updates"]] == ["1.32", "1.33"]
     assert [update["update"]["status"] for update in result["updates"]] == ["Successful", "Successful"]
-    assert operations(aws_env, mark) == ["DescribeCluster", "UpdateClusterVersion", "DescribeUpdate", "UpdateClusterVersion", "DescribeUpdate",
-                                         "DescribeCluster"]
+    assert operations(aws_env, mark) == ["DescribeCluster", "ListNodegroups", "UpdateClusterVersion", "DescribeUpdate", "UpdateClusterVersion",
+                                         "DescribeUpdate", "DescribeCluster"]
     assert (result["diff"]["before"]["version"], result["diff"]["after"]["version"]) == ("1.31", "1.33")
+    assert result["remaining_versions"] == []
+    mark = aws_env.mark()
+    assert run_module(eks_cluster, dict(args, version="1.33"))["changed"] is False
+    assert operations(aws_env, mark) == ["DescribeCluster"]
+
+
+def add_nodegroup(cluster_name, network, version=None):
+    name = "ng-" + uuid.uuid4().hex[:6]
+    boto3.client("eks").create_nodegroup(clusterName=cluster_name, nodegroupName=name, nodeRole=network["role"], subnets=network["subnets"],
+                                         **(dict(version=version) if version else {}))
+    return name
+
+
+def test_version_upgrade_with_nodegroups_takes_one_minor_per_run(aws_env, args, network):
+    """EKS refuses the cluster's next version while its nodegroups lag (issue 13 #2): one step per run."""
+    run_module(eks_cluster, args)
+    nodegroup = add_nodegroup(args["name"], network)
+    planned = run_module(eks_cluster, dict(args, version="1.33"), check_mode=True, diff=True)
+    assert [update["request"]["version"] for update in planned["updates"]] == ["1.32"] and planned["remaining_versions"] == ["1.33"]
+    assert planned["diff"]["after"]["version"] == "1.32"
+    mark = aws_env.mark()
+    result = run_module(eks_cluster, dict(args, version="1.33"), diff=True)
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True and result["cluster"]["version"] == "1.32" and result["remaining_versions"] == ["1.33"]
+    assert aws_env.mutations_since(mark) == ["UpdateClusterVersion"]
+    assert "update the nodegroups to 1.32" in json.dumps(result.get("warnings"))
+    # The nodegroup lags: the version is left, other changes are made.
+    mark = aws_env.mark()
+    lagging = run_module(eks_cluster, dict(args, version="1.33", logging=["api"]))
+    assert lagging.get("failed") is not True and lagging["remaining_versions"] == ["1.33"] and lagging["cluster"]["version"] == "1.32"
+    assert aws_env.mutations_since(mark) == ["UpdateClusterConfig"]
+    assert "Nodegroups %s of cluster" % nodegroup in json.dumps(lagging.get("warnings"))
+    boto3.client("eks").update_nodegroup_version(clusterName=args["name"], nodegroupName=nodegroup, version="1.32")
+    last = run_module(eks_cluster, dict(args, version="1.33", logging=["api"]))
+    assert (last["changed"], last["cluster"]["version"], last["remaining_versions"]) == (True, "1.33", [])
+    boto3.client("eks").delete_nodegroup(clusterName=args["name"], nodegroupName=nodegroup)
 
 
 @pytest.mark.parametrize("change, message", [
@@ -191,11 +228,29 @@ def test_encryption_can_be_added_but_never_changed_or_removed(aws_env, args):
 
 
 def test_authentication_mode_moves_towards_api(aws_env, args):
+    """CONFIG_MAP to API is two updates, through API_AND_CONFIG_MAP (issue 13 #3)."""
     run_module(eks_cluster, args)
     mark = aws_env.mark()
     result = run_module(eks_cluster, dict(args, authentication_mode="API"))
-    assert result["changed"] is True and aws_env.mutations_since(mark) == ["UpdateClusterConfig"]
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True and aws_env.mutations_since(mark) == ["UpdateClusterConfig", "UpdateClusterConfig"]
+    assert [update["request"]["access_config"]["authentication_mode"] for update in result["updates"]] == ["API_AND_CONFIG_MAP", "API"]
     assert result["cluster"]["access_config"] == {"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True}
+    assert run_module(eks_cluster, dict(args, authentication_mode="API"))["changed"] is False
+
+
+def test_public_access_cidrs_of_a_private_cluster_are_not_compared(aws_env, args):
+    """A private cluster whose spec CIDRs differ from what EKS keeps is left alone (issue 13 #10)."""
+    private = dict(args, endpoint_public_access=False, endpoint_private_access=True)
+    run_module(eks_cluster, dict(private, public_access_cidrs=["203.0.113.0/24"]))
+    mark = aws_env.mark()
+    again = run_module(eks_cluster, dict(private, public_access_cidrs=["198.51.100.0/24"]), diff=True)
+    assert again.get("failed") is not True, again.get("msg")
+    assert again["changed"] is False and aws_env.mutations_since(mark) == []
+    assert again["diff"]["before"] == again["diff"]["after"]
+    # Made public again, the CIDRs count.
+    public = run_module(eks_cluster, dict(args, endpoint_public_access=True, public_access_cidrs=["198.51.100.0/24"]))
+    assert public["changed"] is True and described(args["name"])["resourcesVpcConfig"]["publicAccessCidrs"] == ["198.51.100.0/24"]
 
 
 def test_tags_change_without_an_update(aws_env, args):

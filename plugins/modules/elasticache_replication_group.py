@@ -125,6 +125,8 @@ options:
     description:
       - Whether changes apply at once rather than in the next maintenance window.
       - With V(false), the changes ElastiCache defers are reported again by each run until they apply.
+      - Only the settings changed with ModifyReplicationGroup honour it. Replica and shard count changes
+        always apply at once: ElastiCache takes no other value for them.
     type: bool
     default: true
   wait:
@@ -376,7 +378,10 @@ def refuse_impossible(module, before, after):
 def planned_calls(module, group, before, after):
     """[(operation, client method, request)] bringing the group from ``before`` to ``after``."""
     params = module.params
-    base = dict(ReplicationGroupId=params["replication_group_id"], ApplyImmediately=params["apply_immediately"])
+    # IncreaseReplicaCount, DecreaseReplicaCount and ModifyReplicationGroupShardConfiguration take only
+    # ApplyImmediately=True ("ApplyImmediately=False is not currently supported"; "the only permitted value for this
+    # parameter is true"); only ModifyReplicationGroup honours apply_immediately.
+    base = dict(ReplicationGroupId=params["replication_group_id"], ApplyImmediately=True)
     calls = []
     replicas = after["replicas_per_node_group"]
     counts = replica_counts(group)
@@ -386,7 +391,7 @@ def planned_calls(module, group, before, after):
     if params["auth_token"] and params["update_auth_token"]:
         modify.update(AuthToken=params["auth_token"], AuthTokenUpdateStrategy="ROTATE")
     if modify:
-        calls.append(("ModifyReplicationGroup", "modify_replication_group", dict(base, **modify)))
+        calls.append(("ModifyReplicationGroup", "modify_replication_group", dict(base, ApplyImmediately=params["apply_immediately"], **modify)))
     if any(count > replicas for count in counts):
         calls.append(("DecreaseReplicaCount", "decrease_replica_count", dict(base, NewReplicaCount=replicas)))
     shards = [node_group["NodeGroupId"] for node_group in group.get("NodeGroups", [])]

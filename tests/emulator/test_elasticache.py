@@ -148,3 +148,25 @@ def test_cache_subnet_group_is_deleted_unless_in_use(elasticache):
     elasticache.delete_cache_subnet_group(CacheSubnetGroupName=name)
     assert error(elasticache.describe_cache_subnet_groups, CacheSubnetGroupName=name)[0] == "CacheSubnetGroupNotFoundFault"
     assert error(elasticache.delete_cache_subnet_group, CacheSubnetGroupName=name)[0] == "CacheSubnetGroupNotFoundFault"
+
+
+def test_replica_and_shard_changes_refuse_apply_immediately_false(aws_env):
+    """As on AWS: "ApplyImmediately=False is not currently supported" (issue 13 #6)."""
+    client = boto3.client("elasticache", region_name="ap-northeast-2")
+    group_id = "rg-" + uuid.uuid4().hex[:8]
+    client.create_replication_group(ReplicationGroupId=group_id, ReplicationGroupDescription="t", Engine="valkey", CacheNodeType="cache.t4g.small",
+                                    ClusterMode="enabled", NumNodeGroups=2, ReplicasPerNodeGroup=1, AutomaticFailoverEnabled=True)
+    for call, params in ((client.increase_replica_count, dict(NewReplicaCount=2)), (client.decrease_replica_count, dict(NewReplicaCount=0)),
+                         (client.modify_replication_group_shard_configuration, dict(NodeGroupCount=3))):
+        with pytest.raises(ClientError) as caught:
+            call(ReplicationGroupId=group_id, ApplyImmediately=False, **params)
+        assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+    client.increase_replica_count(ReplicationGroupId=group_id, ApplyImmediately=True, NewReplicaCount=2)
+    client.delete_replication_group(ReplicationGroupId=group_id)
+
+
+def test_redis6_default_parameter_group_family():
+    from aws_emulator.handlers import elasticache_groups  # pylint: disable=import-outside-toplevel
+
+    assert elasticache_groups.default_parameter_group("redis", "6.2.6", True) == "default.redis6.x.cluster.on"
+    assert elasticache_groups.default_parameter_group("redis", "7.1.0", False) == "default.redis7"

@@ -51,7 +51,8 @@ def full_version(version):
 
 def default_parameter_group(engine, version, cluster_enabled):
     major = version.split(".")[0]
-    family = "%s%s" % (engine, major) if engine == "valkey" or int(major) >= 7 else "redis%s.x" % version[:3]
+    # Redis OSS 6 has the family redis6.x (default.redis6.x), whatever its minor version.
+    family = "%s%s" % (engine, major) if engine == "valkey" or int(major) >= 7 else "redis%s.x" % major
     return "default.%s%s" % (family, ".cluster.on" if cluster_enabled else "")
 
 
@@ -176,9 +177,16 @@ def modify(backend, group, params):
     layout(backend, group)
 
 
+def require_apply_immediately(params):
+    """IncreaseReplicaCount, DecreaseReplicaCount and ModifyReplicationGroupShardConfiguration take only ApplyImmediately=true."""
+    if str(params.get("ApplyImmediately")).lower() != "true":
+        raise InvalidParameterValueException("ApplyImmediately=False is not currently supported.")
+
+
 @modifying
 def change_replicas(backend, group, params, increase):
     """IncreaseReplicaCount and DecreaseReplicaCount: to NewReplicaCount, or per node group (ReplicaConfiguration)."""
+    require_apply_immediately(params)
     targets = dict((node_group_id, params.get("NewReplicaCount")) for node_group_id in group.replica_counts)
     for config in params.get("ReplicaConfiguration") or []:
         targets[config["NodeGroupId"]] = config["NewReplicaCount"]
@@ -206,6 +214,7 @@ def change_replicas(backend, group, params, increase):
 @modifying
 def reshard(backend, group, params):
     """ModifyReplicationGroupShardConfiguration: adds node groups, or removes the ones named."""
+    require_apply_immediately(params)
     if not group.cluster_enabled:
         raise InvalidParameterValueException("Replication group %s does not have cluster mode enabled." % group.replication_group_id)
     count, current = params["NodeGroupCount"], list(group.replica_counts)

@@ -212,3 +212,17 @@ def test_delete_then_delete_again(aws_env, args):
     mark = aws_env.mark()
     again = run(dict(replication_group_id=args["replication_group_id"], state="absent"))
     assert again["changed"] is False and operations(aws_env, mark) == ["DescribeReplicationGroups"]
+
+
+def test_replica_and_shard_changes_apply_immediately_whatever_apply_immediately_says(aws_env, args, cluster_args, api_calls):
+    """IncreaseReplicaCount, DecreaseReplicaCount and the shard change take only ApplyImmediately=True (issue 13 #6)."""
+    run(cluster_args)
+    deferred = dict(cluster_args, apply_immediately=False)
+    for change in (dict(replicas_per_node_group=2), dict(replicas_per_node_group=1), dict(num_node_groups=3),
+                   dict(node_type="cache.m7g.large")):
+        result = run(dict(deferred, **change))
+        assert result.get("failed") is not True, result.get("msg")
+        assert result["changed"] is True
+    sent = dict((operation, params["ApplyImmediately"]) for operation, params in api_calls if "ApplyImmediately" in params)
+    assert sent == {"IncreaseReplicaCount": True, "DecreaseReplicaCount": True, "ModifyReplicationGroupShardConfiguration": True,
+                    "ModifyReplicationGroup": False}

@@ -15,6 +15,8 @@ version_added: 0.1.0
 description:
   - Ensures an Amazon Managed Service for Prometheus workspace has the given alert manager definition
     (where the alerts of its rules go), or that it has none.
+  - The definition is checked before any AWS call, against what AMP takes: receivers may only have
+    C(sns_configs) (no C(api_url) or C(http_config), C(sigv4) with a C(region), a Standard topic, not FIFO).
   - The definition is checked before any AWS call. It must be a mapping with C(alertmanager_config) (an Alertmanager
     configuration with a C(route) whose receivers are all defined under C(receivers)) and optionally
     C(template_files) (file name to template text).
@@ -152,6 +154,28 @@ def route_receivers(route):
     return names
 
 
+def receiver_problems(receivers):
+    """What AMP refuses in receivers: "The only alert receiver currently supported in Amazon Managed Service for
+    Prometheus is Amazon SNS" (AMP-alertmanager-receiver.html); in sns_configs no api_url or http_config, sigv4
+    with a region, and a Standard topic, not FIFO (AMP-alertmanager-receiver-config.html)."""
+    problems = []
+    for receiver in receivers if isinstance(receivers, list) else []:
+        if not isinstance(receiver, dict):
+            continue
+        name = receiver.get("name")
+        problems += ["receiver %s has %s; AMP supports only sns_configs" % (name, key)
+                     for key in receiver if key.endswith("_configs") and key != "sns_configs"]
+        for config in receiver.get("sns_configs") or []:
+            if not isinstance(config, dict):
+                continue
+            problems += ["receiver %s: sns_configs cannot have %s in AMP" % (name, key) for key in ("api_url", "http_config") if key in config]
+            if not isinstance(config.get("sigv4"), dict) or not config["sigv4"].get("region"):
+                problems.append("receiver %s: sns_configs needs sigv4 with a region in AMP" % name)
+            if str(config.get("topic_arn", "")).endswith(".fifo"):
+                problems.append("receiver %s: AMP needs a Standard SNS topic, not the FIFO topic %s" % (name, config["topic_arn"]))
+    return problems
+
+
 def definition_problems(document, config):
     """What makes the definition (and its parsed alertmanager_config) not one AMP takes; [] when it is one."""
     if not isinstance(document, dict) or "alertmanager_config" not in document:
@@ -169,7 +193,7 @@ def definition_problems(document, config):
     defined = [item.get("name") for item in receivers if isinstance(item, dict)] if isinstance(receivers, list) else []
     problems += ["the route names the receiver %s, which receivers does not define" % name
                  for name in route_receivers(route) if name not in defined]
-    return problems
+    return problems + receiver_problems(receivers)
 
 
 def parse_definition(module, value, what):

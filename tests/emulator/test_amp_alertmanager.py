@@ -28,6 +28,8 @@ CONFIG = b"""alertmanager_config: |
     - name: pager
       sns_configs:
         - topic_arn: arn:aws:sns:ap-northeast-2:123456789012:pager
+          sigv4:
+            region: ap-northeast-2
 template_files:
   default_template: |
     {{ define "sns.default.message" }}{{ .Status }}{{ end }}
@@ -184,3 +186,20 @@ def test_statuses_follow_the_latency_model(monkeypatch):
     with pytest.raises(ServiceError) as gone:
         status()
     assert gone.value.code == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize("receiver", [
+    {"name": "r", "webhook_configs": [{"url": "https://example.com"}]},
+    {"name": "r", "sns_configs": [{"topic_arn": "arn:aws:sns:ap-northeast-2:123456789012:t", "http_config": {}, "sigv4": {"region": "ap-northeast-2"}}]},
+    {"name": "r", "sns_configs": [{"topic_arn": "arn:aws:sns:ap-northeast-2:123456789012:t"}]},
+    {"name": "r", "sns_configs": [{"topic_arn": "arn:aws:sns:ap-northeast-2:123456789012:t.fifo", "sigv4": {"region": "ap-northeast-2"}}]},
+])
+def test_only_sns_receivers(receiver):
+    """AMP's only receiver is SNS, without api_url/http_config, with sigv4.region, to a Standard topic (issue 13 #8)."""
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    with pytest.raises(ServiceError) as caught:
+        amp_alertmanager.check_alertmanager_config(yaml.safe_dump({"route": {"receiver": "r"}, "receivers": [receiver]}))
+    assert caught.value.code == "ValidationException"
+    amp_alertmanager.check_alertmanager_config(yaml.safe_dump({"route": {"receiver": "r"}, "receivers": [
+        {"name": "r", "sns_configs": [{"topic_arn": "arn:aws:sns:ap-northeast-2:123456789012:t", "sigv4": {"region": "ap-northeast-2"}}]}]}))

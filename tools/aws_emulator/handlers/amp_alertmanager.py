@@ -40,6 +40,25 @@ def _route_receivers(route):
     return names
 
 
+def check_receiver(receiver):
+    """AMP takes SNS receivers only (AMP-alertmanager-receiver.html), without api_url or http_config, with
+    sigv4.region, to a Standard topic (AMP-alertmanager-receiver-config.html)."""
+    name = receiver.get("name")
+    others = [key for key in receiver if str(key).endswith("_configs") and key != "sns_configs"]
+    if others:
+        raise validation(f"alertmanager_config: receiver {name}: {others[0]} is not supported; the only supported receiver is Amazon SNS")
+    for config in receiver.get("sns_configs") or []:
+        if not isinstance(config, dict):
+            raise validation(f"alertmanager_config: receiver {name}: sns_configs entries must be mappings")
+        for key in ("api_url", "http_config"):
+            if key in config:
+                raise validation(f"alertmanager_config: receiver {name}: {key} is not allowed in sns_configs")
+        if not isinstance(config.get("sigv4"), dict) or not config["sigv4"].get("region"):
+            raise validation(f"alertmanager_config: receiver {name}: sns_configs needs sigv4 with a region")
+        if str(config.get("topic_arn", "")).endswith(".fifo"):
+            raise validation(f"alertmanager_config: receiver {name}: the SNS topic must be a Standard topic, not FIFO")
+
+
 def check_alertmanager_config(text):
     """Alertmanager's own checks that matter here: a YAML mapping, with a route whose receivers are defined."""
     try:
@@ -53,6 +72,9 @@ def check_alertmanager_config(text):
         raise validation("alertmanager_config: no route provided in config")
     if not route.get("receiver"):
         raise validation("alertmanager_config: root route must specify a default receiver")
+    for receiver in config.get("receivers") or []:
+        if isinstance(receiver, dict):
+            check_receiver(receiver)
     defined = {receiver.get("name") for receiver in config.get("receivers") or [] if isinstance(receiver, dict)}
     for name in _route_receivers(route):
         if name not in defined:

@@ -88,6 +88,16 @@ def test_change_is_put_with_alertmanager_config_as_text(aws_env, workspace_id, a
     ({"alertmanager_config": "route: {receiver: x}\nreceivers: [{name: y}]\n"}, "receiver x, which receivers does not define"),
     ({"alertmanager_config": {"receivers": [{"name": "y"}]}}, "a route with a receiver"),
     (dict(DEFINITION_MAPPING, template_files={"a.tmpl": ["not", "text"]}), "template_files must map file names to template text"),
+    # AMP takes SNS receivers only (issue 13 #8, #22).
+    ({"alertmanager_config": {"route": {"receiver": "w"}, "receivers": [{"name": "w", "webhook_configs": [{"url": "https://x"}]}]}},
+     "receiver w has webhook_configs; AMP supports only sns_configs"),
+    ({"alertmanager_config": {"route": {"receiver": "s"}, "receivers": [{"name": "s", "sns_configs": [
+        {"topic_arn": "arn:aws:sns:ap-northeast-2:123456789012:t", "api_url": "https://sns", "sigv4": {"region": "ap-northeast-2"}}]}]}},
+     "sns_configs cannot have api_url"),
+    ({"alertmanager_config": {"route": {"receiver": "s"}, "receivers": [{"name": "s", "sns_configs": [
+        {"topic_arn": "arn:aws:sns:ap-northeast-2:123456789012:t"}]}]}}, "needs sigv4 with a region"),
+    ({"alertmanager_config": {"route": {"receiver": "s"}, "receivers": [{"name": "s", "sns_configs": [
+        {"topic_arn": "arn:aws:sns:ap-northeast-2:123456789012:t.fifo", "sigv4": {"region": "ap-northeast-2"}}]}]}}, "not the FIFO topic"),
 ])
 def test_a_bad_definition_fails_before_any_call(aws_env, workspace_id, definition, problem):
     mark = aws_env.mark()

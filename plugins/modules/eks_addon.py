@@ -41,6 +41,9 @@ options:
     description:
       - V(latest) is the newest version that runs on the cluster's Kubernetes version, so an installed
         addon is updated when a newer one comes out.
+      - EKS moves vpc-cni one minor version at a time; to reach a version more than one minor away, the
+        module updates it to the newest version of each minor version in between first, waiting for each
+        (whatever O(wait) says).
       - V(default) is the version AWS marks as the default for the cluster's Kubernetes version; an
         installed addon that is newer is left at its version, as EKS does not downgrade addons.
       - Anything else is an exact version, such as V(v1.19.5-eksbuild.3); it must run on the cluster's
@@ -79,6 +82,7 @@ options:
     description:
       - What EKS does with Kubernetes objects of the addon that were changed outside EKS, when it
         creates or updates the addon.
+      - EKS takes V(PRESERVE) on updates only; an addon is created with V(NONE) instead.
     type: str
     choices: [OVERWRITE, NONE, PRESERVE]
     default: OVERWRITE
@@ -149,6 +153,8 @@ addon:
     - O(configuration_values) is a dictionary here, and O(pod_identity_associations) a list of
       service account and role pairs (sorted by service account) rather than association ARNs.
     - In check mode, what the addon would be; values only AWS knows are missing or null.
+    - On an update, C(version_steps) lists the versions the addon went through (or would) before its new
+      one: EKS moves vpc-cni one minor version at a time.
   returned: always
   type: dict
   sample:
@@ -164,6 +170,7 @@ addon:
       - service_account: aws-node
         role_arn: arn:aws:iam::123456789012:role/queue-infra-prod-vpc-cni
     tags: {gameops:platform: queue-infra-prod}
+    version_steps: []
     created_at: "2025-01-01T00:00:00+00:00"
     modified_at: "2025-01-01T00:00:00+00:00"
 """
@@ -180,6 +187,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.gameops.platform.plugins.module_utils import eks
 
+# Addons EKS moves at most one minor version per update.
+ONE_MINOR_AT_A_TIME = ("vpc-cni",)
 FAILED_STATES = ("CREATE_FAILED", "UPDATE_FAILED", "DEGRADED", "DELETE_FAILED")
 BUSY_STATES = ("CREATING", "UPDATING")
 DIFF_KEYS = ("addon_name", "addon_arn", "addon_version", "configuration_values", "service_account_role_arn",
@@ -257,8 +266,9 @@ def api_associations(associations):
 def create_addon(module, client, version):
     params = module.params
     configuration, role, associations = wanted(module)
+    # EKS takes PRESERVE on updates only; on creation it is NONE, which leaves objects changed outside EKS alone too.
     request = dict(clusterName=params["cluster_name"], addonName=params["name"], addonVersion=version,
-                   resolveConflicts=params["resolve_conflicts"])
+                   resolveConflicts="NONE" if params["resolve_conflicts"] == "PRESERVE" else params["resolve_conflicts"])
     if configuration:
         request["configurationValues"] = json.dumps(configuration, sort_keys=True)
     if role:
@@ -296,11 +306,42 @@ def changes(module, before, version):
     return update, after
 
 
-def update_addon(module, client, addon, before, version):
+def minor(version):
+    return eks.version_key(version)[:2]
+
+
+def intermediate_versions(module, client, kubernetes_version, current, target):
+    """The versions to step through from ``current`` to ``target`` for addons EKS moves one minor version at a
+    time ("Updating VPC-CNI can only go up or down 1 minor version at a time"): the newest of each minor between."""
+    if module.params["name"] not in ONE_MINOR_AT_A_TIME or minor(current)[0] != minor(target)[0]:
+        return []
+    low, high = sorted((minor(current)[1], minor(target)[1]))
+    available = [info["addonVersion"] for info in eks._addon_versions(client, module.params["name"], kubernetes_version)]  # pylint: disable=protected-access
+    steps = []
+    between = range(low + 1, high) if minor(target) > minor(current) else range(high - 1, low, -1)
+    for number in between:
+        candidates = [version for version in available if minor(version) == (minor(current)[0], number)]
+        if not candidates:
+            module.fail_json(msg="The EKS addon %s moves one minor version at a time, and no %d.%d version of it runs on Kubernetes %s"
+                             % (module.params["name"], minor(current)[0], number, kubernetes_version))
+        steps.append(max(candidates, key=eks.version_key))
+    return steps
+
+
+def update_addon(module, client, addon, before, version, kubernetes_version):
     params = module.params
     update, after = changes(module, before, version)
+    steps = intermediate_versions(module, client, kubernetes_version, before["addon_version"], update["addonVersion"]) if "addonVersion" in update else []
+    after["version_steps"] = steps
+    if steps and not module.check_mode:
+        for step in steps:
+            if addon["status"] in BUSY_STATES or step != steps[0]:
+                wait_active(module, client, params["name"])
+            client.update_addon(aws_retry=True, clusterName=params["cluster_name"], addonName=params["name"], addonVersion=step,
+                                resolveConflicts=params["resolve_conflicts"])
+        addon = dict(addon, status="UPDATING")
     if update and not module.check_mode:
-        if params["wait"] and addon["status"] in BUSY_STATES:
+        if (params["wait"] or steps) and addon["status"] in BUSY_STATES:
             wait_active(module, client, params["name"])
         client.update_addon(aws_retry=True, clusterName=params["cluster_name"], addonName=params["name"],
                             resolveConflicts=params["resolve_conflicts"], **update)
@@ -312,7 +353,7 @@ def update_addon(module, client, addon, before, version):
             addon = wait_active(module, client, params["name"])
         else:
             addon = get_addon(client, params["cluster_name"], params["name"])
-        after = describe(module, client, addon)
+        after = dict(describe(module, client, addon), version_steps=steps)
     return changed, after
 
 
@@ -364,7 +405,7 @@ def main():
             if addon is None:
                 changed, after = True, create_addon(module, client, version)
             else:
-                changed, after = update_addon(module, client, addon, before, version)
+                changed, after = update_addon(module, client, addon, before, version, cluster["version"])
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to manage the addon %s of EKS cluster %s" % (params["name"], params["cluster_name"]))
 

@@ -209,3 +209,30 @@ def test_delete_and_delete_again(aws_env, cluster):
     again = run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni", state="absent"), diff=True)
     assert again["changed"] is False and again["diff"] == {"before": {}, "after": {}}
     assert aws_env.mutations_since(mark) == []
+
+
+def test_preserve_is_none_on_creation_and_preserve_on_update(aws_env, cluster, api_calls):
+    """EKS refuses resolveConflicts PRESERVE on CreateAddon (issue 13 #18)."""
+    args = dict(cluster_name=cluster, name="coredns", resolve_conflicts="PRESERVE")
+    created = run_module(eks_addon, args)
+    assert created.get("failed") is not True, created.get("msg")
+    updated = run_module(eks_addon, dict(args, configuration_values={"replicaCount": 3}))
+    assert updated["changed"] is True
+    sent = [(operation, params["resolveConflicts"]) for operation, params in api_calls if operation in ("CreateAddon", "UpdateAddon")]
+    assert sent == [("CreateAddon", "NONE"), ("UpdateAddon", "PRESERVE")]
+
+
+def test_vpc_cni_steps_one_minor_version_at_a_time(aws_env, api_calls):
+    """latest on vpc-cni two minors ahead goes through the newest of the minor between (issue 13 #5)."""
+    cluster = create_eks_cluster("cni", version="1.31")
+    run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni", version="v1.18.6-eksbuild.1"))
+    eks_api = boto3.client("eks")
+    for version in ("1.32", "1.33"):
+        eks_api.update_cluster_version(name=cluster, version=version)
+    planned = run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni"), check_mode=True)
+    assert planned["addon"]["version_steps"] == ["v1.19.5-eksbuild.3"] and planned["addon"]["addon_version"] == "v1.20.4-eksbuild.2"
+    result = run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni"))
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True and result["addon"]["addon_version"] == "v1.20.4-eksbuild.2"
+    assert [params.get("addonVersion") for operation, params in api_calls if operation == "UpdateAddon"] == ["v1.19.5-eksbuild.3", "v1.20.4-eksbuild.2"]
+    assert run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni"))["changed"] is False

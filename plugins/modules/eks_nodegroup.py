@@ -230,7 +230,7 @@ FIXED = dict(node_role_arn="nodeRole", subnet_ids="subnets", instance_types="ins
 # What EKS gives a new nodegroup for the settings left out, as far as it does not depend on the cluster.
 CREATE_DEFAULTS = dict(instance_types=["t3.medium"], capacity_type="ON_DEMAND", ami_type=None, disk_size=20,
                        scaling=dict(min_size=2, max_size=2, desired_size=2), labels={}, taints=[],
-                       update_config=dict(max_unavailable=1), release_version=None, tags={})
+                       update_config=dict(max_unavailable=1, update_strategy="DEFAULT"), release_version=None, tags={})
 
 
 def taint_key(taint):
@@ -296,7 +296,8 @@ def wanted(module, before, version):
     if params["taints"] is not None:
         result["taints"] = normalized_taints(params["taints"])
     if params["update_config"] is not None:
-        result["update_config"] = dict(params["update_config"])
+        # Only the keys given are compared: EKS also reports updateStrategy (DEFAULT), which would differ on every run.
+        result["update_config"] = dict(before.get("update_config") or {}, **params["update_config"])
     if params["scaling"] is not None:
         result["scaling"] = wanted_scaling(module, before["scaling"])
     if params["tags"] is not None:

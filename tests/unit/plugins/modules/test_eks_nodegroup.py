@@ -57,13 +57,13 @@ def test_create_then_no_op(aws_env, args):
     nodegroup = created["nodegroup"]
     assert (nodegroup["status"], nodegroup["version"], nodegroup["release_version"]) == ("ACTIVE", "1.31", "1.31.10-20250715")
     assert nodegroup["scaling_config"] == {"min_size": 1, "max_size": 3, "desired_size": 2}
-    assert (nodegroup["labels"], nodegroup["update_config"]) == ({"role": "queue", "tier": "a"}, {"max_unavailable": 2})
+    assert (nodegroup["labels"], nodegroup["update_config"]) == ({"role": "queue", "tier": "a"}, {"max_unavailable": 2, "update_strategy": "DEFAULT"})
     assert created["diff"]["before"] == {}
     assert created["diff"]["after"] == dict(
         node_role_arn=args["node_role_arn"], subnet_ids=sorted(args["subnet_ids"]), instance_types=["m7i.large"], capacity_type="ON_DEMAND",
         ami_type="AL2023_x86_64_STANDARD", disk_size=20, scaling=dict(min_size=1, max_size=3, desired_size=2),
         labels={"role": "queue", "tier": "a"}, taints=[dict(key="dedicated", value="queue", effect="NO_SCHEDULE")],
-        update_config=dict(max_unavailable=2), version="1.31", release_version="1.31.10-20250715", tags={"gameops:platform": "t"})
+        update_config=dict(max_unavailable=2, update_strategy="DEFAULT"), version="1.31", release_version="1.31.10-20250715", tags={"gameops:platform": "t"})
 
     mark = aws_env.mark()
     again = run_module(eks_nodegroup, args, diff=True)

@@ -15,7 +15,7 @@ version_added: 0.1.0
 description:
   - Ensures an Amazon Managed Service for Prometheus workspace has the given alert manager definition
     (where the alerts of its rules go), or that it has none.
-  - The definition is checked before any AWS call, against what AMP takes: receivers may only have
+  - The definition is checked before any AWS call against what AMP takes. Receivers may only have
     C(sns_configs) (no C(api_url) or C(http_config), C(sigv4) with a C(region), a Standard topic, not FIFO).
   - The definition is checked before any AWS call. It must be a mapping with C(alertmanager_config) (an Alertmanager
     configuration with a C(route) whose receivers are all defined under C(receivers)) and optionally

@@ -154,7 +154,7 @@ addon:
       service account and role pairs (sorted by service account) rather than association ARNs.
     - In check mode, what the addon would be; values only AWS knows are missing or null.
     - On an update, C(version_steps) lists the versions the addon went through (or would) before its new
-      one: EKS moves vpc-cni one minor version at a time.
+      one, as EKS moves vpc-cni one minor version at a time.
   returned: always
   type: dict
   sample:

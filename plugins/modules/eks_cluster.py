@@ -77,7 +77,7 @@ options:
   public_access_cidrs:
     description:
       - The CIDR blocks that may reach the public endpoint. EKS defaults to V(0.0.0.0/0).
-      - Neither compared nor sent while the endpoint is, or is to be, private (O(endpoint_public_access=false)):
+      - Neither compared nor sent while the endpoint is, or is to be, private (O(endpoint_public_access=false));
         EKS keeps or empties the list of a private cluster, and refuses an update that changes nothing else.
     type: list
     elements: str
@@ -100,7 +100,7 @@ options:
       - How the cluster authenticates IAM principals. V(CONFIG_MAP) uses the C(aws-auth) ConfigMap only,
         V(API) access entries only, V(API_AND_CONFIG_MAP) both.
       - EKS only moves a cluster towards V(API) (V(CONFIG_MAP) to V(API_AND_CONFIG_MAP) to V(API)), one step
-        per update: V(CONFIG_MAP) to V(API) is two updates, each waited for. The other direction is an error.
+        per update, so V(CONFIG_MAP) to V(API) is two updates, each waited for. The other direction is an error.
         EKS creates clusters with V(CONFIG_MAP) unless told otherwise.
     type: str
     choices: [API, API_AND_CONFIG_MAP, CONFIG_MAP]

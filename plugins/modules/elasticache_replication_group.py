@@ -126,7 +126,7 @@ options:
       - Whether changes apply at once rather than in the next maintenance window.
       - With V(false), the changes ElastiCache defers are reported again by each run until they apply.
       - Only the settings changed with ModifyReplicationGroup honour it. Replica and shard count changes
-        always apply at once: ElastiCache takes no other value for them.
+        always apply at once, as ElastiCache takes no other value for them.
     type: bool
     default: true
   wait:

@@ -11,7 +11,9 @@ import re
 
 # Grafana versions Amazon Managed Grafana offers for new workspaces (ListVersions), oldest first.
 # The amg_workspace module asks ListVersions again at run time; this list lets preflight refuse early.
-AMG_VERSIONS = ("8.4", "9.4", "10.4")
+# AMG ListVersions in 2026-12; 8.4 is retired. 9.4 reaches end of support on 2026-12-20 and has no
+# folder filter in search, so dashboard prune is refused on it.
+AMG_VERSIONS = ("9.4", "10.4", "12.4", "13.0")
 AUTHENTICATION_PROVIDERS = ("AWS_SSO", "SAML")
 # Rule files shipped in roles/metrics/files/rules/.
 RULE_SETS = ("queue", "valkey", "eks", "gamepulse")
@@ -101,6 +103,9 @@ def _check_grafana(grafana, platform_id, errors):
     version = grafana["version"] or AMG_VERSIONS[-1]
     if version not in AMG_VERSIONS:
         errors.append("%s.version: %r is not a Grafana version AMG offers; allowed: %s" % (field, version, ", ".join(AMG_VERSIONS)))
+    elif version == "9.4" and grafana["prune_dashboards"] and grafana["dashboard_dirs"]:
+        errors.append("%s.prune_dashboards: Grafana 9.4 cannot list one folder's dashboards, so pruning could delete "
+                      "others'; set it to false or use version 10.4 or later" % field)
     for index, topic in enumerate(grafana["notification_sns_topic_arns"]):
         if not SNS_TOPIC_ARN.match(topic):
             errors.append("%s.notification_sns_topic_arns[%d]: %r is not an SNS topic ARN" % (field, index, topic))

@@ -27,7 +27,7 @@ def test_defaults_follow_the_platform_id():
     assert observability["metrics"]["alias"] == "queue-infra-dev"
     assert observability["metrics"]["rule_sets"] == ["queue", "valkey", "eks"]
     grafana = observability["grafana"]
-    assert (grafana["workspace_name"], grafana["version"], grafana["authentication_providers"]) == ("queue-infra-dev", "10.4", ["AWS_SSO"])
+    assert (grafana["workspace_name"], grafana["version"], grafana["authentication_providers"]) == ("queue-infra-dev", "13.0", ["AWS_SSO"])
     assert grafana["unified_alerting"] and not grafana["plugin_admin"] and grafana["prune_dashboards"]
 
 
@@ -50,7 +50,7 @@ def test_saml_with_metadata_is_accepted():
         ({}, {"authentication_providers": ["LDAP"]},
          "platform.observability.grafana.authentication_providers[0]: 'LDAP' is not an authentication provider AMG offers; allowed: AWS_SSO, SAML"),
         ({}, {"authentication_providers": []}, "platform.observability.grafana.authentication_providers: give at least one"),
-        ({}, {"version": "7.5"}, "platform.observability.grafana.version: '7.5' is not a Grafana version AMG offers; allowed: 8.4, 9.4, 10.4"),
+        ({}, {"version": "7.5"}, "platform.observability.grafana.version: '7.5' is not a Grafana version AMG offers; allowed: 9.4, 10.4, 12.4, 13.0"),
         ({}, {"authentication_providers": ["SAML"]}, "platform.observability.grafana.saml.idp_metadata: SAML authentication needs exactly one of"),
         ({}, {"authentication_providers": ["SAML"], "saml": {"idp_metadata": {"url": "https://idp"}}},
          "platform.observability.grafana.saml.role_values.admin: SAML needs at least one"),
@@ -84,3 +84,14 @@ def test_workload_identity_is_pod_identity_unless_irsa_is_asked():
     with pytest.raises(SpecError) as error:
         validate(spec)
     assert any("workload_identity" in message and "pod_identity, irsa" in message for message in error.value.errors), error.value.errors
+
+
+def test_prune_refused_on_grafana_9():
+    spec = with_observability(grafana={"version": "9.4", "dashboard_dirs": ["/d"]})
+    with pytest.raises(SpecError) as refused:
+        validate(spec)
+    assert refused.value.errors == [
+        "platform.observability.grafana.prune_dashboards: Grafana 9.4 cannot list one folder's dashboards, "
+        "so pruning could delete others'; set it to false or use version 10.4 or later"]
+    spec["observability"]["grafana"]["prune_dashboards"] = False
+    assert validate(spec)["observability"]["grafana"]["version"] == "9.4"

@@ -20,9 +20,12 @@ description:
     IncreaseReplicaCount or DecreaseReplicaCount, and the shard count of a cluster mode group with
     ModifyReplicationGroupShardConfiguration. Each call waits for the group to be available again
     before the next one, whatever O(wait) says.
-  - What ElastiCache cannot change in place (the engine, but for Redis OSS to Valkey; cluster mode;
-    at-rest encryption and its key; in-transit encryption; the subnet group; the port) fails with a
-    message naming the option, before anything is changed. The module never re-creates a group.
+  - What ElastiCache cannot change in place (the engine, but for Redis OSS to Valkey; at-rest encryption
+    and its key; the subnet group; the port), and what the module does not change in place (cluster mode;
+    turning in-transit encryption off or relaxing it), fails with a message naming the option, before
+    anything is changed. The module never re-creates a group.
+  - In-transit encryption is turned on in place in the two steps ElastiCache takes, see
+    O(transit_encryption_mode).
   - Checking that the node type suits the engine is left to the platform preflight.
 author:
   - gameops.platform contributors (!UNKNOWN)
@@ -58,7 +61,8 @@ options:
   cluster_mode:
     description:
       - Whether the group is sharded (cluster mode enabled). Created without it, a group is not.
-      - It cannot be changed in place.
+      - The module does not change it in place. ElastiCache can, on Valkey 7.2 and Redis OSS 7.0 or later,
+        through its V(compatible) mode while the clients move; do that outside this module.
     type: bool
   num_node_groups:
     description:
@@ -96,11 +100,29 @@ options:
       - It cannot be changed in place.
     type: str
   transit_encryption:
-    description: Whether traffic is encrypted (TLS). The module does not change it on an existing group.
+    description:
+      - Whether clients must use TLS (in-transit encryption in V(required) mode).
+      - In the result and the diff it is V(true) only when ElastiCache reports TLS on in V(required) mode
+        (or on with no mode, as older engines report it). A group in V(preferred) mode also takes
+        clients without TLS, so it reports V(false).
+      - V(false) on a group that has TLS on fails; the module does not turn TLS off.
     type: bool
+  transit_encryption_mode:
+    description:
+      - The in-transit encryption mode. V(preferred) takes clients with and without TLS, V(required) only
+        clients with TLS. Implies TLS on. With O(transit_encryption=true) and no mode, V(required).
+      - ElastiCache turns TLS on for an existing group in two steps, "first set the TransitEncryptionMode
+        to preferred, after that you can set TransitEncryptionMode to required". So on a group without
+        TLS, run first with V(preferred), move the clients to TLS, then run with V(required). Asking
+        V(required) of a group without TLS fails, before any change, with that advice; the module never
+        drops plaintext clients by itself.
+      - The module does not go back from V(required) to V(preferred).
+    type: str
+    choices: [preferred, required]
   auth_token:
     description:
-      - The AUTH token (password) clients connect with; needs O(transit_encryption=true).
+      - The AUTH token (password) clients connect with; needs in-transit encryption on (O(transit_encryption=true)
+        or O(transit_encryption_mode)).
       - It is set when the group is created. ElastiCache never gives a token back, so the module cannot
         compare it. On an existing group a token is only sent with O(update_auth_token=true), which
         rotates it (AuthTokenUpdateStrategy V(ROTATE); clients may use the old or the new token until
@@ -176,6 +198,16 @@ EXAMPLES = r"""
       gameops:platform: queue-infra-prod
   register: cache
 
+- name: Turn TLS on for an existing group, still taking plaintext clients while they move
+  gameops.platform.elasticache_replication_group:
+    replication_group_id: queue-sessions
+    transit_encryption_mode: preferred
+
+- name: Once every client uses TLS, require it
+  gameops.platform.elasticache_replication_group:
+    replication_group_id: queue-sessions
+    transit_encryption: true
+
 - name: Rotate the AUTH token
   gameops.platform.elasticache_replication_group:
     replication_group_id: queue-sessions
@@ -229,6 +261,14 @@ replication_group:
       description: The reader endpoint of a group without cluster mode.
       type: dict
       sample: {address: replica.queue-sessions.abc123.apn2.cache.amazonaws.com, port: 6379}
+    transit_encryption_enabled:
+      description: Whether TLS is on, in either mode.
+      type: bool
+      sample: true
+    transit_encryption_mode:
+      description: V(preferred) or V(required) when TLS is on.
+      type: str
+      sample: required
     tags:
       description: The tags of the group.
       type: dict
@@ -259,13 +299,16 @@ from ansible_collections.gameops.platform.plugins.module_utils import elasticach
 # Settings the module compares, as options of the same name (but auth_token_enabled).
 COMPARED = ["description", "engine", "engine_version", "node_type", "cluster_mode", "num_node_groups", "replicas_per_node_group",
             "multi_az", "automatic_failover", "cache_subnet_group_name", "security_group_ids", "cache_parameter_group_name", "port",
-            "at_rest_encryption", "kms_key_id", "transit_encryption", "snapshot_retention_limit", "snapshot_window",
-            "preferred_maintenance_window"]
-# Settings ElastiCache cannot change in place (engine and kms_key_id are checked on their own).
-FIXED = ["cluster_mode", "at_rest_encryption", "transit_encryption", "cache_subnet_group_name", "port"]
+            "at_rest_encryption", "kms_key_id", "transit_encryption", "transit_encryption_mode", "snapshot_retention_limit",
+            "snapshot_window", "preferred_maintenance_window"]
+# Settings ElastiCache cannot change in place, or the module does not (engine, kms_key_id and in-transit encryption are
+# checked on their own).
+FIXED = ["cluster_mode", "at_rest_encryption", "cache_subnet_group_name", "port"]
 CREATE_DEFAULTS = dict(engine="valkey", cluster_mode=False, num_node_groups=1, replicas_per_node_group=0, multi_az=False,
                        automatic_failover=False, security_group_ids=[], at_rest_encryption=False, transit_encryption=False,
-                       tags={})
+                       transit_encryption_mode=None, tags={})
+# In-transit encryption modes, from none to the strictest: the module only moves a group along this order, one step a run.
+TRANSIT_STEPS = [None, "preferred", "required"]
 # ModifyReplicationGroup parameter of each setting it changes.
 MODIFIABLE = [("description", "ReplicationGroupDescription"), ("engine", "Engine"), ("engine_version", "EngineVersion"),
               ("node_type", "CacheNodeType"), ("automatic_failover", "AutomaticFailoverEnabled"), ("multi_az", "MultiAZEnabled"),
@@ -280,6 +323,13 @@ def version_numbers(version):
 
 def replica_counts(group):
     return [len(node_group.get("NodeGroupMembers", [])) - 1 for node_group in group.get("NodeGroups", [])]
+
+
+def transit_mode(group):
+    """The group's in-transit encryption mode: None (off), preferred or required."""
+    if not group.get("TransitEncryptionEnabled"):
+        return None
+    return group.get("TransitEncryptionMode") or "required"
 
 
 def settings(group, member, tags):
@@ -304,7 +354,10 @@ def settings(group, member, tags):
         port=endpoint.get("Port"),
         at_rest_encryption=bool(group.get("AtRestEncryptionEnabled")),
         kms_key_id=group.get("KmsKeyId"),
-        transit_encryption=bool(group.get("TransitEncryptionEnabled")),
+        # A group in preferred mode reports TransitEncryptionEnabled but still takes plaintext clients: only required
+        # (or no mode, as engines before the modes report) counts as encrypted.
+        transit_encryption=transit_mode(group) == "required",
+        transit_encryption_mode=transit_mode(group),
         auth_token_enabled=bool(group.get("AuthTokenEnabled")),
         snapshot_retention_limit=group.get("SnapshotRetentionLimit"),
         snapshot_window=group.get("SnapshotWindow"),
@@ -330,6 +383,9 @@ def wanted(module, before, creating):
         elif key == "kms_key_id" and before.get(key) and before[key].endswith(value):
             value = before[key]  # the key id of the key ARN
         result[key] = value
+    if params["transit_encryption"] is not None or params["transit_encryption_mode"] is not None:
+        mode = None if params["transit_encryption"] is False else params["transit_encryption_mode"] or "required"
+        result.update(transit_encryption=mode == "required", transit_encryption_mode=mode)
     if params["auth_token"] and (creating or params["update_auth_token"]):
         result["auth_token_enabled"] = True
     if params["tags"] is not None:
@@ -349,7 +405,10 @@ def check_options(module, after):
     for option in ("multi_az", "cluster_mode"):
         if after[option] and not after["automatic_failover"]:
             module.fail_json(msg="automatic_failover must be true with %s: true (replication group %s)" % (option, group_id))
-    if module.params["auth_token"] and not after["transit_encryption"]:
+    if module.params["transit_encryption"] is False and module.params["transit_encryption_mode"]:
+        module.fail_json(msg="transit_encryption_mode needs in-transit encryption, not transit_encryption: false (replication group %s)"
+                         % group_id)
+    if module.params["auth_token"] and not after["transit_encryption_mode"]:
         module.fail_json(msg="auth_token needs transit_encryption: true (replication group %s)" % group_id)
     if module.params["kms_key_id"] and not after["at_rest_encryption"]:
         module.fail_json(msg="kms_key_id needs at_rest_encryption: true (replication group %s)" % group_id)
@@ -362,6 +421,14 @@ def refuse_impossible(module, before, after):
         if after[key] != before[key]:
             module.fail_json(msg="%s of replication group %s cannot be changed in place: it is %s, not %s; the group would have to be "
                              "re-created, which this module does not do" % (key, group_id, before[key], after[key]))
+    modes = (before["transit_encryption_mode"], after["transit_encryption_mode"])
+    if TRANSIT_STEPS.index(modes[1]) < TRANSIT_STEPS.index(modes[0]):
+        module.fail_json(msg="in-transit encryption of replication group %s is %s; this module does not turn it %s"
+                         % (group_id, modes[0], "off" if modes[1] is None else "back to %s" % modes[1]))
+    if TRANSIT_STEPS.index(modes[1]) - TRANSIT_STEPS.index(modes[0]) > 1:
+        module.fail_json(msg="in-transit encryption of replication group %s is off; ElastiCache turns it on in two steps: run with "
+                         "transit_encryption_mode: preferred (clients with and without TLS), move the clients to TLS, then run with "
+                         "transit_encryption_mode: required" % group_id)
     engines = (before["engine"], after["engine"])
     if engines[0] != engines[1]:
         if engines != ("redis", "valkey"):
@@ -387,6 +454,11 @@ def planned_calls(module, group, before, after):
     counts = replica_counts(group)
     if any(count < replicas for count in counts):
         calls.append(("IncreaseReplicaCount", "increase_replica_count", dict(base, NewReplicaCount=replicas)))
+    if after["transit_encryption_mode"] != before["transit_encryption_mode"]:
+        # A call of its own, before any AuthToken needs it: "If you are enabling in-transit encryption for an existing
+        # cluster, you must also set TransitEncryptionMode to preferred"; required follows in a later run.
+        calls.append(("ModifyReplicationGroup", "modify_replication_group", dict(
+            base, ApplyImmediately=params["apply_immediately"], TransitEncryptionEnabled=True, TransitEncryptionMode=after["transit_encryption_mode"])))
     modify = dict((parameter, after[key]) for key, parameter in MODIFIABLE if after[key] != before[key])
     if params["auth_token"] and params["update_auth_token"]:
         modify.update(AuthToken=params["auth_token"], AuthTokenUpdateStrategy="ROTATE")
@@ -420,7 +492,9 @@ def create(module, client):
         return None, after
     request = dict(ReplicationGroupId=group_id, ReplicationGroupDescription=params["description"], Engine=after["engine"],
                    CacheNodeType=params["node_type"], AutomaticFailoverEnabled=after["automatic_failover"], MultiAZEnabled=after["multi_az"],
-                   AtRestEncryptionEnabled=after["at_rest_encryption"], TransitEncryptionEnabled=after["transit_encryption"])
+                   AtRestEncryptionEnabled=after["at_rest_encryption"], TransitEncryptionEnabled=bool(after["transit_encryption_mode"]))
+    if after["transit_encryption_mode"] == "preferred":
+        request["TransitEncryptionMode"] = "preferred"
     if after["cluster_mode"]:
         request.update(ClusterMode="enabled", NumNodeGroups=after["num_node_groups"], ReplicasPerNodeGroup=after["replicas_per_node_group"])
     else:
@@ -513,6 +587,7 @@ def main():
         at_rest_encryption=dict(type="bool"),
         kms_key_id=dict(type="str", no_log=False),
         transit_encryption=dict(type="bool"),
+        transit_encryption_mode=dict(type="str", choices=["preferred", "required"]),
         auth_token=dict(type="str", no_log=True),
         update_auth_token=dict(type="bool", default=False),
         snapshot_retention_limit=dict(type="int"),

@@ -170,3 +170,32 @@ def test_redis6_default_parameter_group_family():
 
     assert elasticache_groups.default_parameter_group("redis", "6.2.6", True) == "default.redis6.x.cluster.on"
     assert elasticache_groups.default_parameter_group("redis", "7.1.0", False) == "default.redis7"
+
+
+def test_transit_encryption_has_a_mode_and_is_turned_on_in_two_steps(elasticache):
+    """ModifyReplicationGroup: TLS on an existing group in preferred mode first, then required (issue 13 #15)."""
+    created = new_group(elasticache, TransitEncryptionEnabled=True)
+    assert (described(elasticache, created)["TransitEncryptionEnabled"], described(elasticache, created)["TransitEncryptionMode"]) == (True, "required")
+    assert member(elasticache, created + "-001")["TransitEncryptionMode"] == "required"
+    preferred = new_group(elasticache, TransitEncryptionEnabled=True, TransitEncryptionMode="preferred")
+    assert described(elasticache, preferred)["TransitEncryptionMode"] == "preferred"
+    assert error(elasticache.create_replication_group, ReplicationGroupId="rg-mode-only", ReplicationGroupDescription="t", Engine="valkey",
+                 CacheNodeType="cache.t4g.micro", TransitEncryptionMode="preferred")[0] == "InvalidParameterCombination"
+
+    group_id = new_group(elasticache)
+    assert described(elasticache, group_id)["TransitEncryptionEnabled"] is False
+    assert "TransitEncryptionMode" not in described(elasticache, group_id)
+    for params in (dict(TransitEncryptionEnabled=True), dict(TransitEncryptionEnabled=True, TransitEncryptionMode="required"),
+                   dict(TransitEncryptionMode="preferred")):
+        code, message = error(elasticache.modify_replication_group, ReplicationGroupId=group_id, ApplyImmediately=True, **params)
+        assert code == "InvalidParameterCombination", params
+    elasticache.modify_replication_group(ReplicationGroupId=group_id, ApplyImmediately=True, TransitEncryptionEnabled=True,
+                                         TransitEncryptionMode="preferred")
+    group = described(elasticache, group_id)
+    assert (group["TransitEncryptionEnabled"], group["TransitEncryptionMode"]) == (True, "preferred")
+    elasticache.modify_replication_group(ReplicationGroupId=group_id, ApplyImmediately=True, TransitEncryptionMode="required")
+    assert described(elasticache, group_id)["TransitEncryptionMode"] == "required"
+    code, message = error(elasticache.modify_replication_group, ReplicationGroupId=group_id, ApplyImmediately=True, TransitEncryptionEnabled=False)
+    assert code == "InvalidParameterCombination" and "preferred" in message
+    for group in (created, preferred, group_id):
+        elasticache.delete_replication_group(ReplicationGroupId=group)

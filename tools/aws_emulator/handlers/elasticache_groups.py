@@ -4,7 +4,9 @@ A group's shape is its replica counts per node group (shard); ``layout`` derives
 group's settings what AWS reports: the node groups with their members and endpoints, the member cluster
 names, and one cache cluster per member (DescribeCacheClusters), which carries the settings
 DescribeReplicationGroups leaves out (engine version, parameter group, subnet group, security groups,
-maintenance window). Every change takes effect at once; the group's status shows ``creating``,
+maintenance window). In-transit encryption has its mode (TransitEncryptionMode): a group is created
+with TLS ``required`` (or ``preferred`` when asked), and ModifyReplicationGroup turns TLS on in the two
+steps AWS documents: enabled in ``preferred`` mode first, then ``required``. Every change takes effect at once; the group's status shows ``creating``,
 ``modifying`` or ``deleting`` for as long as the latency model says (aws_emulator.latency), and a
 group that is not ``available`` refuses changes, as on AWS.
 """
@@ -37,6 +39,13 @@ def require_available(group):
         raise InvalidReplicationGroupState("Replication group %s is not in available state; it is %s."
                                            % (group.replication_group_id, group.status))
     return group
+
+
+def flag(value):
+    """A boolean request parameter (the query protocol sends "true"/"false"); None when not given."""
+    if value is None:
+        return None
+    return str(value).lower() == "true"
 
 
 def version_key(version):
@@ -80,8 +89,10 @@ def check_create(params):
         raise InvalidParameterCombinationException("Multi-AZ requires automatic failover to be enabled.")
     if not cluster_enabled(params) and failover and max(initial_counts(params).values()) < 1:
         raise InvalidParameterCombinationException("Automatic failover needs at least one replica.")
-    if params.get("AuthToken") and not params.get("TransitEncryptionEnabled"):
+    if params.get("AuthToken") and not flag(params.get("TransitEncryptionEnabled")):
         raise InvalidParameterCombinationException("AuthToken can only be set when TransitEncryptionEnabled is true.")
+    if params.get("TransitEncryptionMode") and not flag(params.get("TransitEncryptionEnabled")):
+        raise InvalidParameterCombinationException("TransitEncryptionMode can only be set when TransitEncryptionEnabled is true.")
     if any(not 0 <= count <= MAX_REPLICAS for count in initial_counts(params).values()):
         raise InvalidParameterValueException("A node group has 0 to %d replicas." % MAX_REPLICAS)
 
@@ -120,6 +131,9 @@ def complete_create(backend, group, params):
     group.replica_counts = initial_counts(params)
     group.domain = "%s.%s.%s.cache.amazonaws.com" % (
         group.replication_group_id, "".join(random.choices(string.ascii_lowercase + string.digits, k=6)), region_short(backend.region_name))
+    group.transit_encryption_enabled = bool(flag(params.get("TransitEncryptionEnabled")))
+    # AWS reports the mode of a group with TLS: required unless preferred was asked for.
+    group.transit_encryption_mode = (params.get("TransitEncryptionMode") or "required") if group.transit_encryption_enabled else None
     if group.kms_key_id and not group.kms_key_id.startswith("arn:"):
         group.kms_key_id = "arn:aws:kms:%s:%s:key/%s" % (backend.region_name, backend.account_id, group.kms_key_id)
     layout(backend, group)
@@ -158,13 +172,15 @@ def modify(backend, group, params):
         raise InvalidParameterCombinationException("Automatic failover needs at least one replica.")
     if params.get("ClusterMode") not in (None, group.cluster_mode):
         raise InvalidParameterCombinationException("Cluster mode %s cannot be changed to %s." % (group.cluster_mode, params["ClusterMode"]))
+    transit = transit_encryption(group, flag(params.get("TransitEncryptionEnabled")), params.get("TransitEncryptionMode"))
     strategy = params.get("AuthTokenUpdateStrategy")
     if params.get("AuthToken") or strategy:
-        if not group.transit_encryption_enabled:
+        if not transit[0]:
             raise InvalidParameterCombinationException("AuthToken can only be set when TransitEncryptionEnabled is true.")
         group.auth_token_enabled = strategy != "DELETE"
         group.auth_token_last_modified_date = utcnow()
     group.engine, group.engine_version = engine, version
+    group.transit_encryption_enabled, group.transit_encryption_mode = transit
     group.automatic_failover, group.multi_az = ("enabled" if failover else "disabled"), ("enabled" if multi_az else "disabled")
     simple = (("ReplicationGroupDescription", "description"), ("CacheNodeType", "cache_node_type"),
               ("CacheParameterGroupName", "cache_parameter_group_name"), ("SecurityGroupIds", "security_group_ids"),
@@ -175,6 +191,36 @@ def modify(backend, group, params):
             setattr(group, attribute, params[param])
     group.preferred_maintenance_window = group.preferred_maintenance_window.lower()
     layout(backend, group)
+
+
+def transit_encryption(group, enabled, mode):
+    """(TransitEncryptionEnabled, TransitEncryptionMode) after a ModifyReplicationGroup, refusing what AWS refuses.
+
+    ModifyReplicationGroup's documentation: "If you are enabling in-transit encryption for an existing cluster, you
+    must also set TransitEncryptionMode to preferred"; "Setting TransitEncryptionMode to required is a two-step
+    process that requires you to first set the TransitEncryptionMode to preferred". TLS goes off the same way back:
+    to preferred first, then disabled.
+    """
+    current = (group.transit_encryption_enabled, group.transit_encryption_mode if group.transit_encryption_enabled else None)
+    if enabled is None and mode is None:
+        return current
+    if mode is not None and mode not in ("preferred", "required"):
+        raise InvalidParameterValueException("TransitEncryptionMode must be preferred or required, not %s." % mode)
+    if enabled is False:
+        if mode is not None:
+            raise InvalidParameterCombinationException("TransitEncryptionMode can only be set when TransitEncryptionEnabled is true.")
+        if current[1] == "required":
+            raise InvalidParameterCombinationException("In-transit encryption of replication group %s is required; set TransitEncryptionMode "
+                                                       "to preferred before disabling it." % group.replication_group_id)
+        return False, None
+    if not current[0]:
+        if not enabled:
+            raise InvalidParameterCombinationException("TransitEncryptionMode can only be set when TransitEncryptionEnabled is true.")
+        if mode != "preferred":
+            raise InvalidParameterCombinationException("To enable in-transit encryption on existing replication group %s, TransitEncryptionMode "
+                                                       "must be set to preferred first." % group.replication_group_id)
+        return True, "preferred"
+    return True, mode or current[1]
 
 
 def require_apply_immediately(params):
@@ -304,6 +350,7 @@ def sync_member(backend, group, cluster_id, zone):
     cluster.preferred_maintenance_window = group.preferred_maintenance_window
     cluster.snapshot_retention_limit, cluster.snapshot_window = group.snapshot_retention_limit or 0, group.snapshot_window
     cluster.transit_encryption_enabled = group.transit_encryption_enabled
+    cluster.transit_encryption_mode = group.transit_encryption_mode
     cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
     cluster.auth_token_enabled, cluster.auth_token_last_modified_date = group.auth_token_enabled, group.auth_token_last_modified_date
     cluster.cache_cluster_status = "available"

@@ -226,3 +226,55 @@ def test_replica_and_shard_changes_apply_immediately_whatever_apply_immediately_
     sent = dict((operation, params["ApplyImmediately"]) for operation, params in api_calls if "ApplyImmediately" in params)
     assert sent == {"IncreaseReplicaCount": True, "DecreaseReplicaCount": True, "ModifyReplicationGroupShardConfiguration": True,
                     "ModifyReplicationGroup": False}
+
+
+def test_preferred_tls_is_not_reported_as_encrypted(aws_env, args, group_id, api_calls):
+    """A group in preferred mode still takes plaintext clients: transit_encryption true asks for required (issue 13 #15)."""
+    boto3.client("elasticache").create_replication_group(
+        ReplicationGroupId=group_id, ReplicationGroupDescription="sessions", Engine="valkey", EngineVersion="8.0", CacheNodeType="cache.t4g.small",
+        NumCacheClusters=2, AutomaticFailoverEnabled=True, TransitEncryptionEnabled=True, TransitEncryptionMode="preferred")
+    planned = run(dict(args, transit_encryption=True), check_mode=True, diff=True)
+    assert planned["changed"] is True
+    assert planned["diff"]["before"]["transit_encryption"] is False and planned["diff"]["before"]["transit_encryption_mode"] == "preferred"
+    assert planned["diff"]["after"]["transit_encryption"] is True and planned["diff"]["after"]["transit_encryption_mode"] == "required"
+    mark = aws_env.mark()
+    result = run(dict(args, transit_encryption=True), diff=True)
+    assert result["changed"] is True and aws_env.mutations_since(mark) == ["ModifyReplicationGroup"]
+    [request] = [params for operation, params in api_calls if operation == "ModifyReplicationGroup"]
+    assert (request["TransitEncryptionEnabled"], request["TransitEncryptionMode"]) == (True, "required")
+    assert result["replication_group"]["transit_encryption_mode"] == "required"
+    mark = aws_env.mark()
+    assert run(dict(args, transit_encryption=True))["changed"] is False and aws_env.mutations_since(mark) == []
+
+
+def test_tls_is_turned_on_in_place_in_two_steps(aws_env, args, group_id, api_calls):
+    """ElastiCache enables TLS on an existing group in preferred mode first, then required (issue 13 #15)."""
+    run(args)
+    mark = aws_env.mark()
+    refused = run(dict(args, transit_encryption=True))
+    assert refused["failed"] is True and "transit_encryption_mode: preferred" in refused["msg"] and "two steps" in refused["msg"]
+    assert aws_env.mutations_since(mark) == []
+
+    step = dict(args, transit_encryption_mode="preferred", auth_token=TOKEN, update_auth_token=True)
+    planned = run(step, check_mode=True)
+    assert [entry["request"].get("transit_encryption_mode") for entry in planned["operations"]] == ["preferred", None]
+    assert aws_env.mutations_since(mark) == []
+    result = run(step, diff=True)
+    assert result["changed"] is True and aws_env.mutations_since(mark) == ["ModifyReplicationGroup", "ModifyReplicationGroup"]
+    requests = [params for operation, params in api_calls if operation == "ModifyReplicationGroup"]
+    assert (requests[0]["TransitEncryptionEnabled"], requests[0]["TransitEncryptionMode"]) == (True, "preferred")
+    assert "AuthToken" in requests[1] and "TransitEncryptionEnabled" not in requests[1]
+    assert (result["diff"]["after"]["transit_encryption"], result["diff"]["after"]["transit_encryption_mode"]) == (False, "preferred")
+    assert result["replication_group"]["auth_token_enabled"] is True
+    mark = aws_env.mark()
+    assert run(dict(args, transit_encryption_mode="preferred"))["changed"] is False and aws_env.mutations_since(mark) == []
+
+    result = run(dict(args, transit_encryption=True))
+    assert result["changed"] is True and aws_env.mutations_since(mark) == ["ModifyReplicationGroup"]
+    assert result["replication_group"]["transit_encryption_mode"] == "required"
+    mark = aws_env.mark()
+    for change, message in ((dict(transit_encryption=False), "does not turn it off"),
+                            (dict(transit_encryption_mode="preferred"), "does not turn it back to preferred")):
+        refused = run(dict(args, **change))
+        assert refused["failed"] is True and message in refused["msg"]
+    assert aws_env.mutations_since(mark) == []

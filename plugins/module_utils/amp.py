@@ -110,6 +110,13 @@ def dump_yaml(document):
     return yaml.dump(document, Dumper=BlockDumper, default_flow_style=False, sort_keys=False, width=160, allow_unicode=True)
 
 
+def failure_lines(result):
+    """Header lines for the diff of a resource AMP failed to load: its status and why ([] otherwise)."""
+    if result.get("status") not in FAILED_STATES:
+        return []
+    return ["status: %s: %s" % (result["status"], result.get("status_reason") or "no reason given")]
+
+
 def diff_text(header_lines, document_text):
     """Text for a unified diff: comment lines naming the resource and its tags, then the YAML."""
     if document_text is None:
@@ -125,7 +132,9 @@ def wait_or_fail(module, describe, done, what):
     try:
         return wait_until(describe, done, module.params["wait_timeout"], delay=5, failed=failure, what=what)
     except WaitTimeout as error:
-        module.fail_json(msg=str(error), last=to_ansible(error.last))
+        # The last state seen, its data (bytes, which JSON cannot hold) as text.
+        last = dict((key, to_text(value) if isinstance(value, bytes) else value) for key, value in (error.last or {}).items())
+        module.fail_json(msg=str(error), last=to_ansible(last))
 
 
 def is_active(resource):

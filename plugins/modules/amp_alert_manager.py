@@ -22,6 +22,10 @@ description:
     C(template_files) (file name to template text).
   - Definitions are compared as parsed YAML, C(alertmanager_config) included, so one that differs only in
     comments, quoting or layout changes nothing. A changed one replaces the old with C(PutAlertManagerDefinition).
+  - AMP loads a definition after taking it. One it cannot load (a template that does not parse, say) is left
+    C(CREATION_FAILED) or C(UPDATE_FAILED), holding the refused data, and the run that sent it fails while
+    waiting, with AMP's reason. A definition found in a failed state is sent again (a change, even when it
+    is the same), so a later run retries or fails with the reason again instead of reporting it unchanged.
 author:
   - gameops.platform contributors (!UNKNOWN)
 options:
@@ -242,7 +246,7 @@ def describe(module, definition):
 def diff_view(module, result):
     if not result:
         return ""
-    return amp.diff_text(["alert manager definition of workspace %s" % module.params["workspace_id"]],
+    return amp.diff_text(["alert manager definition of workspace %s" % module.params["workspace_id"]] + amp.failure_lines(result),
                          amp.dump_yaml(result["definition"]))
 
 
@@ -255,7 +259,8 @@ def wait_for(module, client, done, what):
 def ensure_definition(module, client, before, parsed, text):
     """Creates or replaces the definition; (changed, definition after)."""
     params = module.params
-    if before and parsed == before["definition"]:
+    # A definition AMP failed to load holds the refused data: the same data is not "unchanged" but sent again.
+    if before and parsed == before["definition"] and before["status"] not in amp.FAILED_STATES:
         return False, before
     if module.check_mode:
         return True, dict(before, status=None, status_reason=None, data=text, definition=parsed, modified_at=None)

@@ -20,6 +20,10 @@ description:
     AMP checks the PromQL itself; C(promtool check rules) checks it offline.
   - The rules are compared as parsed YAML, so a file that differs only in comments, quoting or layout changes
     nothing. A changed file replaces the namespace's data with C(PutRuleGroupsNamespace).
+  - AMP loads a rule file after taking it. A file it cannot load leaves the namespace C(CREATION_FAILED) or
+    C(UPDATE_FAILED), holding that file, and the run that sent it fails while waiting, with AMP's reason. A
+    namespace found in a failed state is sent the rule file again (a change, even when the file is the
+    same), so a later run retries or fails with the reason again instead of reporting it unchanged.
   - The module runs on the target host; read rule files on the controller with P(ansible.builtin.file#lookup)
     and pass their content in O(data).
 author:
@@ -218,7 +222,7 @@ def diff_view(module, result):
     if not result:
         return ""
     header = ["rule groups namespace %s of workspace %s" % (result["name"], module.params["workspace_id"]),
-              "tags: %s" % ", ".join("%s=%s" % item for item in sorted(result["tags"].items()))]
+              "tags: %s" % ", ".join("%s=%s" % item for item in sorted(result["tags"].items()))] + amp.failure_lines(result)
     return amp.diff_text(header, amp.dump_yaml(dict(groups=result["groups"])))
 
 
@@ -244,9 +248,10 @@ def create_namespace(module, client, document, text):
 def update_namespace(module, client, before, document, text):
     params = module.params
     after = dict(before)
-    changed = document["groups"] != before["groups"]
+    # A namespace AMP failed to load holds the refused file: the same file is not "unchanged" but sent again.
+    changed = document["groups"] != before["groups"] or before["status"] in amp.FAILED_STATES
     if changed:
-        after.update(data=text, groups=document["groups"])
+        after.update(data=text, groups=document["groups"], status=None, status_reason=None)
         if not module.check_mode:
             amp.when_settled(client.put_rule_groups_namespace, workspaceId=params["workspace_id"], name=params["name"],
                              data=to_bytes(text))

@@ -203,3 +203,39 @@ def test_only_sns_receivers(receiver):
     assert caught.value.code == "ValidationException"
     amp_alertmanager.check_alertmanager_config(yaml.safe_dump({"route": {"receiver": "r"}, "receivers": [
         {"name": "r", "sns_configs": [{"topic_arn": "arn:aws:sns:ap-northeast-2:123456789012:t", "sigv4": {"region": "ap-northeast-2"}}]}]}))
+
+
+BAD_TEMPLATE = CONFIG.replace(b'{{ .Status }}{{ end }}', b'{{ .Status {{ end }}')
+RULES = b"""groups:
+  - name: cache
+    rules:
+      - alert: CacheDown
+        expr: %s
+"""
+
+
+def test_failed_loads_leave_the_refused_data_and_a_reason(amp, workspace):
+    """AMP takes the data and loads it afterwards: what does not load is CREATION_FAILED / UPDATE_FAILED (issue 13 #16)."""
+    amp.create_alert_manager_definition(workspaceId=workspace, data=BAD_TEMPLATE)
+    described = amp.describe_alert_manager_definition(workspaceId=workspace)["alertManagerDefinition"]
+    assert described["status"] == {"statusCode": "CREATION_FAILED", "statusReason": "template: default_template: unclosed action"}
+    assert described["data"] == BAD_TEMPLATE
+    amp.put_alert_manager_definition(workspaceId=workspace, data=CONFIG)  # a failed definition takes a new one
+    assert amp.describe_alert_manager_definition(workspaceId=workspace)["alertManagerDefinition"]["status"] == {"statusCode": "ACTIVE"}
+    amp.put_alert_manager_definition(workspaceId=workspace, data=BAD_TEMPLATE)
+    assert amp.describe_alert_manager_definition(workspaceId=workspace)["alertManagerDefinition"]["status"]["statusCode"] == "UPDATE_FAILED"
+    amp.put_alert_manager_definition(workspaceId=workspace, data=CONFIG.replace(b'{{ end }}', b''))
+    status = amp.describe_alert_manager_definition(workspaceId=workspace)["alertManagerDefinition"]["status"]
+    assert status == {"statusCode": "UPDATE_FAILED", "statusReason": "template: default_template: unexpected EOF"}
+    amp.delete_alert_manager_definition(workspaceId=workspace)
+
+    amp.create_rule_groups_namespace(workspaceId=workspace, name="rules", data=RULES % b'up{job="cache"} == 0')
+    assert amp.describe_rule_groups_namespace(workspaceId=workspace, name="rules")["ruleGroupsNamespace"]["status"] == {"statusCode": "ACTIVE"}
+    amp.put_rule_groups_namespace(workspaceId=workspace, name="rules", data=RULES % b'sum(rate(up{job="cache"}[5m]) == 0')
+    namespace = amp.describe_rule_groups_namespace(workspaceId=workspace, name="rules")["ruleGroupsNamespace"]
+    assert namespace["status"] == {"statusCode": "UPDATE_FAILED", "statusReason": 'group "cache", rule 1, "CacheDown": could not parse '
+                                   'expression: parse error: unclosed left parenthesis'}
+    assert namespace["data"] == RULES % b'sum(rate(up{job="cache"}[5m]) == 0'
+    amp.create_rule_groups_namespace(workspaceId=workspace, name="broken", data=RULES % b'up{job="(cache"} == 0)')
+    broken = amp.describe_rule_groups_namespace(workspaceId=workspace, name="broken")["ruleGroupsNamespace"]
+    assert broken["status"]["statusCode"] == "CREATION_FAILED" and "unexpected right parenthesis" in broken["status"]["statusReason"]

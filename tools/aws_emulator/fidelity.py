@@ -324,6 +324,47 @@ def transitional_states():
                                                          "amp.workspace.create")
 
 
+def amp_rule_groups_namespace_failures():
+    """A rules file AMP's ruler cannot load leaves its namespace CREATION_FAILED or UPDATE_FAILED, with the reason.
+
+    AMP takes the file and loads it afterwards; the namespace keeps the refused file as its data, and a
+    later PutRuleGroupsNamespace (of that file or another) tries again. moto reports every namespace
+    ACTIVE. What the emulator refuses is in aws_emulator.handlers.amp_rules.
+    """
+    # pylint: disable=import-outside-toplevel  # moto loads slowly
+    from moto.amp.models import PrometheusServiceBackend, RuleGroupNamespace
+
+    from aws_emulator.handlers import amp_rules
+
+    if getattr(RuleGroupNamespace.to_dict, "corrected", False):
+        return
+    create, put, to_dict = (PrometheusServiceBackend.create_rule_groups_namespace, PrometheusServiceBackend.put_rule_groups_namespace,
+                            RuleGroupNamespace.to_dict)
+
+    def loaded(namespace, data, failed_status):
+        reason = amp_rules.rules_failure(data)
+        namespace.__dict__["_emulator_failure"] = (failed_status, reason) if reason else None
+        return namespace
+
+    def corrected_create(backend, data, name, tags, workspace_id):
+        return loaded(create(backend, data=data, name=name, tags=tags, workspace_id=workspace_id), data, "CREATION_FAILED")
+
+    def corrected_put(backend, data, name, workspace_id):
+        return loaded(put(backend, data=data, name=name, workspace_id=workspace_id), data, "UPDATE_FAILED")
+
+    def corrected_to_dict(namespace):
+        result = to_dict(namespace)
+        failure = namespace.__dict__.get("_emulator_failure")
+        if failure:
+            result["status"] = {"statusCode": failure[0], "statusReason": failure[1]}
+        return result
+
+    corrected_to_dict.corrected = True
+    PrometheusServiceBackend.create_rule_groups_namespace = corrected_create
+    PrometheusServiceBackend.put_rule_groups_namespace = corrected_put
+    RuleGroupNamespace.to_dict = corrected_to_dict
+
+
 def tagging_api_lists_grafana_and_prometheus():
     """The Resource Groups Tagging API lists Managed Grafana workspaces, and AMP workspaces and rule groups
     namespaces, with their tags; deleted ones vanish from it.
@@ -448,6 +489,7 @@ def apply_all():
     elasticache_replication_groups()
     elasticache_subnet_group_deletion()
     transitional_states()
+    amp_rule_groups_namespace_failures()
     tagging_api_lists_grafana_and_prometheus()
     ec2_dependency_violations()
     elb_unknown_load_balancer_attributes()

@@ -8,7 +8,9 @@ reaches moto: this handler takes only the four below.
 The definition is a YAML document: `alertmanager_config` (a string holding Alertmanager's own
 configuration) and optionally `template_files` (file name -> template). AMP checks both; so does this
 handler, down to the route's receivers being defined, and names the problem in a ValidationException.
-A definition is CREATING or UPDATING for as long as aws_emulator.latency says, then ACTIVE.
+A definition is CREATING or UPDATING for as long as aws_emulator.latency says, then ACTIVE, or
+CREATION_FAILED / UPDATE_FAILED (with a statusReason, keeping the refused data) when Alertmanager could not
+load its templates (aws_emulator.handlers.amp_rules); a failed definition takes a new one, or a deletion.
 """
 
 # The operation methods take the API's input members, camelCase, as keyword arguments.
@@ -22,6 +24,7 @@ import weakref
 import yaml
 
 from aws_emulator import latency
+from aws_emulator.handlers import amp_rules
 from aws_emulator.handlers.amg_model import ModelConstraints, conflict, not_found, validation
 from aws_emulator.handlers.base import RestJsonHandler
 from aws_emulator.handlers.eks import moto_account_id
@@ -29,6 +32,7 @@ from aws_emulator.handlers.eks import moto_account_id
 DEFAULT_REGION = "us-east-1"
 TOP_LEVEL_KEYS = ("alertmanager_config", "template_files")
 TRANSITIONS = {"create": "CREATING", "update": "UPDATING"}
+FAILED = {"create": "CREATION_FAILED", "update": "UPDATE_FAILED"}
 
 
 def _route_receivers(route):
@@ -134,7 +138,7 @@ class AlertManagerDefinitions(ModelConstraints, RestJsonHandler):
     def _status(self, definition):
         if definition["_phase"] and self.clock() < definition["_settles_at"]:
             return TRANSITIONS[definition["_phase"]]
-        return "ACTIVE"
+        return FAILED[definition["_phase"]] if definition.get("_failure") else "ACTIVE"
 
     def _definition(self, workspace_id, workspace):
         definition = self.definitions.get(workspace)
@@ -144,13 +148,14 @@ class AlertManagerDefinitions(ModelConstraints, RestJsonHandler):
 
     def _settled(self, workspace_id, workspace):
         definition = self._definition(workspace_id, workspace)
-        if self._status(definition) != "ACTIVE":
+        if self._status(definition) not in ("ACTIVE", "CREATION_FAILED", "UPDATE_FAILED"):
             raise conflict(f"The alert manager definition of workspace {workspace_id} is {self._status(definition)}.")
         return definition
 
     def _begin(self, definition, phase, data):
         changed = self.clock()
-        definition.update(data=data, modifiedAt=changed, _phase=phase,
+        document = yaml.safe_load(base64.b64decode(data).decode("utf-8"))
+        definition.update(data=data, modifiedAt=changed, _phase=phase, _failure=amp_rules.templates_failure(document),
                           _settles_at=changed + latency.seconds(f"amp.alert_manager_definition.{phase}"))
         return {"status": {"statusCode": TRANSITIONS[phase]}}
 
@@ -173,7 +178,10 @@ class AlertManagerDefinitions(ModelConstraints, RestJsonHandler):
 
     def describe_alert_manager_definition(self, workspaceId):
         definition = self._definition(workspaceId, self._workspace(workspaceId))
-        return {"alertManagerDefinition": {"status": {"statusCode": self._status(definition)}, "data": definition["data"],
+        status = {"statusCode": self._status(definition)}
+        if status["statusCode"].endswith("_FAILED"):
+            status["statusReason"] = definition["_failure"]
+        return {"alertManagerDefinition": {"status": status, "data": definition["data"],
                                            "createdAt": definition["createdAt"], "modifiedAt": definition["modifiedAt"]}}
 
     def put_alert_manager_definition(self, workspaceId, data, clientToken=None):  # pylint: disable=unused-argument

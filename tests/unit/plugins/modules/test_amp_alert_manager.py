@@ -123,3 +123,24 @@ def test_delete(aws_env, workspace_id):
     assert aws_env.mutations_since(mark) == []
     missing = run_module(amp_alert_manager, dict(workspace_id="ws-00000000-0000-0000-0000-000000000000", definition=DEFINITION))
     assert missing["failed"] is True and "does not exist" in missing["msg"]
+
+
+def test_a_definition_amp_failed_to_load_is_not_unchanged(aws_env, workspace_id):
+    """AMP keeps a definition it cannot load, CREATION_FAILED: the next run sends it again and fails with the reason (issue 13 #16)."""
+    broken = dict(DEFINITION_MAPPING, template_files={"default_template": '{{ define "sns.default.message" }}{{ .Status }}'})
+    args = dict(workspace_id=workspace_id, definition=dict(broken))
+    failed = run_module(amp_alert_manager, args)
+    assert failed["failed"] is True and "CREATION_FAILED" in failed["msg"] and "unexpected EOF" in failed["msg"]
+
+    mark = aws_env.mark()
+    planned = run_module(amp_alert_manager, args, check_mode=True, diff=True)
+    assert planned["changed"] is True and "# status: CREATION_FAILED: template" in planned["diff"]["before"]
+    assert aws_env.mutations_since(mark) == []
+    again = run_module(amp_alert_manager, args)
+    assert again["failed"] is True and "unexpected EOF" in again["msg"]
+    assert aws_env.mutations_since(mark) == ["PutAlertManagerDefinition"]
+
+    fixed = dict(args, definition=dict(broken, template_files={"default_template": '{{ define "sns.default.message" }}{{ .Status }}{{ end }}'}))
+    result = run_module(amp_alert_manager, fixed)
+    assert result["changed"] is True and result["alert_manager_definition"]["status"] == "ACTIVE"
+    assert run_module(amp_alert_manager, fixed)["changed"] is False

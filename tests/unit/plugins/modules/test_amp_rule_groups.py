@@ -123,3 +123,24 @@ def test_delete(aws_env, workspace_id):
     mark = aws_env.mark()
     assert run_module(amp_rule_groups, dict(workspace_id=workspace_id, name="gamepulse", state="absent"))["changed"] is False
     assert aws_env.mutations_since(mark) == []
+
+
+def test_a_namespace_amp_failed_to_load_is_not_unchanged(aws_env, workspace_id):
+    """AMP keeps a rule file it cannot load, UPDATE_FAILED: the next run sends it again and fails with the reason (issue 13 #16)."""
+    args = dict(workspace_id=workspace_id, name="gamepulse", data=RULES)
+    run_module(amp_rule_groups, args)
+    broken = dict(args, data=RULES.replace("[5m]) > 0.1", "[5m] > 0.1"))
+    failed = run_module(amp_rule_groups, broken)
+    assert failed["failed"] is True and "UPDATE_FAILED" in failed["msg"] and "unclosed left parenthesis" in failed["msg"]
+
+    mark = aws_env.mark()
+    planned = run_module(amp_rule_groups, broken, check_mode=True, diff=True)
+    assert planned["changed"] is True and "# status: UPDATE_FAILED: group" in planned["diff"]["before"]
+    assert "status:" not in planned["diff"]["after"] and aws_env.mutations_since(mark) == []
+    again = run_module(amp_rule_groups, broken)
+    assert again["failed"] is True and "unclosed left parenthesis" in again["msg"]
+    assert aws_env.mutations_since(mark) == ["PutRuleGroupsNamespace"]
+
+    fixed = run_module(amp_rule_groups, args)
+    assert fixed["changed"] is True and fixed["rule_groups_namespace"]["status"] == "ACTIVE"
+    assert run_module(amp_rule_groups, args)["changed"] is False

@@ -7,6 +7,12 @@ DescribeReplicationGroups leaves out much of a group's configuration (engine ver
 subnet group, security groups, maintenance window); its member clusters all carry it, so the first
 one is read for it. Every call goes through the client ``elasticache_client`` returns, with
 ``aws_retry=True``.
+
+Reads are eventually consistent: right after a change DescribeReplicationGroups can still say
+``available`` while the group already refuses the next change with InvalidReplicationGroupState
+(Terraform waits 30 s before its first poll of a modified group for this reason:
+replicationGroupAvailableDelay). So ``wait_started`` waits, after each change, until the group shows it
+(not ``available`` any more, or the change made), and the client retries InvalidReplicationGroupState.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,11 +33,15 @@ from ansible_collections.gameops.platform.plugins.module_utils.waiting import wa
 
 # Statuses a replication group never leaves by itself.
 FAILED_STATUSES = ("create-failed", "deleting")
+# Seconds a change may take to show in DescribeReplicationGroups; past them the module carries on (Terraform waits 30 s).
+START_TIMEOUT = 60
+# What the group answers while a change is being applied, or before reads show that one has begun.
+BUSY_CODES = ["InvalidReplicationGroupState"]
 
 
 def elasticache_client(module):
-    """The ElastiCache client; call it with ``aws_retry=True``."""
-    return module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff())
+    """The ElastiCache client; call it with ``aws_retry=True``: throttling and a group still busy are retried."""
+    return module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=BUSY_CODES))
 
 
 def to_ansible(resource):
@@ -90,6 +100,21 @@ def wait_for(module, client, group_id, done, what):
                           failed=failed, what=what)
     except WaitTimeout as error:
         module.fail_json(msg=str(error), last=to_ansible(error.last))
+
+
+def wait_started(module, client, group_id, shown, what):
+    """After a change: polls until the group is not ``available`` (the change has begun) or ``shown(group)`` (it is made),
+    for at most START_TIMEOUT seconds (and wait_timeout); returns the group last seen. A change that never shows is
+    left to the waits and retries that follow."""
+
+    def started(group):
+        return group is None or group["Status"] != "available" or shown(group)
+
+    try:
+        return wait_until(lambda: describe_group(client, group_id), started, min(START_TIMEOUT, module.params["wait_timeout"]), delay=5,
+                          what=what)
+    except WaitTimeout as error:
+        return error.last
 
 
 def wait_available(module, client, group_id, what):

@@ -20,6 +20,10 @@ description:
     IncreaseReplicaCount or DecreaseReplicaCount, and the shard count of a cluster mode group with
     ModifyReplicationGroupShardConfiguration. Each call waits for the group to be available again
     before the next one, whatever O(wait) says.
+  - ElastiCache's reads are eventually consistent, and a group can read V(available) for a while after a
+    change. So after each call the module first waits (up to a minute) until the group shows the change
+    begun or made, then for it to be available; a call the group refuses as busy
+    (C(InvalidReplicationGroupState)) is retried.
   - What ElastiCache cannot change in place (the engine, but for Redis OSS to Valkey; at-rest encryption
     and its key; the subnet group; the port), and what the module does not change in place (cluster mode;
     turning in-transit encryption off or relaxing it), fails with a message naming the option, before
@@ -475,6 +479,39 @@ def planned_calls(module, group, before, after):
     return calls
 
 
+# Settings only the member clusters report (see settings()).
+MEMBER_SETTINGS = ("engine_version", "security_group_ids", "cache_parameter_group_name", "preferred_maintenance_window")
+
+
+def change_shown(client, first, after, operation, request):
+    """A test of whether a group read shows the change ``request`` made; None for a change that is deferred (not begun now).
+
+    ``first`` is the group as the run found it; ``after`` the settings asked for.
+    """
+    if operation == "IncreaseReplicaCount":
+        return lambda group: min(replica_counts(group) or [0]) >= request["NewReplicaCount"]
+    if operation == "DecreaseReplicaCount":
+        return lambda group: max(replica_counts(group) or [0]) <= request["NewReplicaCount"]
+    if operation == "ModifyReplicationGroupShardConfiguration":
+        return lambda group: len(group.get("NodeGroups", [])) == request["NodeGroupCount"]
+    if not request["ApplyImmediately"]:
+        return None
+    keys = [key for key, parameter in MODIFIABLE if parameter in request]
+    keys += ["transit_encryption_mode"] if "TransitEncryptionMode" in request else []
+
+    def shown(group):
+        member = ec.describe_member(client, group) if set(keys) & set(MEMBER_SETTINGS) else None
+        now = settings(group, member, {})
+        for key in keys:
+            if key == "engine_version" and (str(now[key]) + ".").startswith(str(after[key]) + "."):
+                continue  # 8.0 asked, 8.0.0 running
+            if now[key] != after[key]:
+                return False
+        return "AuthToken" not in request or group.get("AuthTokenLastModifiedDate") != first.get("AuthTokenLastModifiedDate")
+
+    return shown
+
+
 def reported(calls):
     """The calls as returned: snake case, without the AUTH token."""
     return [dict(operation=operation, request=camel_dict_to_snake_dict(dict((key, value) for key, value in request.items() if key != "AuthToken")))
@@ -533,6 +570,10 @@ def update(module, client, group, before):
             # ElastiCache takes no change while one is being applied.
             ec.wait_available(module, client, group_id, "replication group %s to be available before %s" % (group_id, operation))
         getattr(client, method)(aws_retry=True, **request)
+        shown = change_shown(client, group, after, operation, request)
+        if shown and (index + 1 < len(calls) or params["wait"]):
+            # Reads may still say available: the waits for available must not start before the change shows.
+            ec.wait_started(module, client, group_id, shown, "replication group %s to show %s" % (group_id, operation))
     if params["wait"] and (calls or group["Status"] != "available"):
         group = ec.wait_available(module, client, group_id, "replication group %s" % group_id)
     elif changed:

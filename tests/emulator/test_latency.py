@@ -87,6 +87,28 @@ def test_transitional_attribute_shows_the_transition_then_what_was_set(monkeypat
     assert resource.status == "ACTIVE"
 
 
+def test_reads_show_some_transitions_late(monkeypatch):
+    """For the first STALE_MINUTES of a change, reads show the settled state although the resource is busy."""
+
+    class Resource:
+        pass
+
+    latency.install(Resource, "status")
+    resource = Resource()
+    resource.status = "available"
+    monkeypatch.setenv(latency.SCALE_VARIABLE, "1")
+    clock = [1000.0]
+    monkeypatch.setattr(latency.time, "monotonic", lambda: clock[0])
+    assert latency.stale_seconds("elasticache.replication_group.modify") == 0.5  # 30 real seconds
+    assert latency.begin(resource, "modifying", "elasticache.replication_group.modify") == 5
+    assert (resource.status, latency.in_transition(resource), latency.stale(resource)) == ("available", True, True)
+    clock[0] += 0.6
+    assert (resource.status, latency.in_transition(resource), latency.stale(resource)) == ("modifying", True, False)
+    clock[0] += 4.5
+    assert (resource.status, latency.in_transition(resource)) == ("available", False)
+    assert latency.stale_seconds("eks.cluster.create") == 0
+
+
 def test_eks_cluster_nodegroup_and_addon_take_their_time(slow):
     eks = slow("eks")
     cluster = eks.create_cluster(name="slow", roleArn=ROLE, resourcesVpcConfig={"subnetIds": ["subnet-a"]})["cluster"]
@@ -144,7 +166,15 @@ def test_replication_group_is_creating_modifying_and_deleting_and_refuses_change
     assert busy.value.response["Error"]["Code"] == "InvalidReplicationGroupState"
     assert settle(status, "available") == ["creating", "available"]
     cache.modify_replication_group(ReplicationGroupId="slow-cache", SnapshotRetentionLimit=3, ApplyImmediately=True)
+    # Eventually consistent: at first the group reads available, with its old settings, yet refuses another change.
+    group = cache.describe_replication_groups(ReplicationGroupId="slow-cache")["ReplicationGroups"][0]
+    assert (group["Status"], group["SnapshotRetentionLimit"]) == ("available", 0)
+    with pytest.raises(ClientError) as busy:
+        cache.modify_replication_group(ReplicationGroupId="slow-cache", SnapshotRetentionLimit=4, ApplyImmediately=True)
+    assert busy.value.response["Error"]["Code"] == "InvalidReplicationGroupState"
+    assert settle(status, "modifying") == ["available", "modifying"]
     assert settle(status, "available") == ["modifying", "available"]
+    assert cache.describe_replication_groups(ReplicationGroupId="slow-cache")["ReplicationGroups"][0]["SnapshotRetentionLimit"] == 3
     assert cache.delete_replication_group(ReplicationGroupId="slow-cache")["ReplicationGroup"]["Status"] == "deleting"
     assert settle(gone(status), "ReplicationGroupNotFoundFault") == ["deleting", "ReplicationGroupNotFoundFault"]
 

@@ -151,7 +151,7 @@ def elasticache_replication_groups():
 
     from aws_emulator.handlers import elasticache_groups
 
-    create = ElastiCacheResponse.create_replication_group
+    create, describe = ElastiCacheResponse.create_replication_group, ElastiCacheResponse.describe_replication_groups
     if getattr(create, "corrected", False):
         return
 
@@ -172,8 +172,15 @@ def elasticache_replication_groups():
 
         return handler
 
+    def corrected_describe(response):
+        result = describe(response)
+        # Eventually consistent reads: a change just made may not show yet.
+        result.result["ReplicationGroups"] = [elasticache_groups.as_read(group) for group in result.result["ReplicationGroups"]]
+        return result
+
     corrected_create.corrected = True
     ElastiCacheResponse.create_replication_group = corrected_create
+    ElastiCacheResponse.describe_replication_groups = corrected_describe
     ElastiCacheResponse.modify_replication_group = operation(elasticache_groups.modify)
     ElastiCacheResponse.increase_replica_count = operation(
         lambda backend, group, params: elasticache_groups.change_replicas(backend, group, params, increase=True))

@@ -12,6 +12,13 @@ Two ways to keep a resource in a transitional state:
   whatever was set last. Nothing has to run when the time is up, so nothing can be missed.
 - ``later(kind, action)`` runs ``action`` (remove a deleted resource) once the time is up, at once when
   the model is off, so that without it the emulator behaves exactly as before.
+
+Reads are eventually consistent, as on AWS: for the first ``stale_seconds(kind)`` of some transitions
+(STALE_MINUTES) the attribute still reads the settled value, although the resource is already busy
+(``in_transition``) and refuses other changes. botocore says so of EKS ("this status transition is
+eventually consistent"), and Terraform waits 30 s before its first poll of a modified replication group
+for the same reason (replicationGroupAvailableDelay). A caller that polls for the settled state at once
+sees it before the change has begun.
 """
 
 import os
@@ -36,8 +43,14 @@ REAL_MINUTES = {
     "amp.workspace.create": 1,
 }
 
+# Real minutes at the start of a transition during which reads still show the settled state.
+STALE_MINUTES = {
+    "elasticache.replication_group.modify": 0.5,
+    "grafana.workspace.update": 0.5,
+}
+
 SCALE_VARIABLE = "AWS_EMULATOR_SECONDS_PER_MINUTE"
-TRANSITION = "_emulator_transition"  # instance attribute: (status, monotonic deadline)
+TRANSITION = "_emulator_transition"  # instance attribute: (status, monotonic deadline, monotonic time reads show it from)
 
 
 def scale():
@@ -48,6 +61,11 @@ def scale():
 def seconds(kind):
     """Emulator seconds a transition of this kind lasts (0 unless the latency model is on)."""
     return REAL_MINUTES.get(kind, 0) * scale()
+
+
+def stale_seconds(kind):
+    """Emulator seconds at the start of a transition of this kind during which reads show the settled state."""
+    return STALE_MINUTES.get(kind, 0) * scale()
 
 
 def deadline(kind):
@@ -75,7 +93,7 @@ class TransitionalAttribute:
         if instance is None:
             return self
         transition = instance.__dict__.get(TRANSITION)
-        if transition and pending(transition[1]):
+        if transition and pending(transition[1]) and not pending(transition[2]):
             return transition[0]
         return instance.__dict__.get(self.name)
 
@@ -93,7 +111,8 @@ def begin(resource, status, kind):
     """Show ``status`` for seconds(kind), then the settled value; returns the seconds (0: settled at once)."""
     until = deadline(kind)
     if until:
-        resource.__dict__[TRANSITION] = (status, until)
+        stale = stale_seconds(kind)
+        resource.__dict__[TRANSITION] = (status, until, time.monotonic() + stale if stale > 0 else 0)
     else:
         resource.__dict__.pop(TRANSITION, None)
     return seconds(kind)
@@ -105,8 +124,15 @@ def end(resource):
 
 
 def in_transition(resource):
+    """Whether the resource is busy with a transition, shown yet or not."""
     transition = resource.__dict__.get(TRANSITION)
     return bool(transition) and pending(transition[1])
+
+
+def stale(resource):
+    """Whether reads of the resource still show the state from before its transition began."""
+    transition = resource.__dict__.get(TRANSITION)
+    return bool(transition) and pending(transition[1]) and pending(transition[2])
 
 
 def later(kind, action):

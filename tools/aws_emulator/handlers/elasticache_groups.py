@@ -8,9 +8,14 @@ maintenance window). In-transit encryption has its mode (TransitEncryptionMode):
 with TLS ``required`` (or ``preferred`` when asked), and ModifyReplicationGroup turns TLS on in the two
 steps AWS documents: enabled in ``preferred`` mode first, then ``required``. Every change takes effect at once; the group's status shows ``creating``,
 ``modifying`` or ``deleting`` for as long as the latency model says (aws_emulator.latency), and a
-group that is not ``available`` refuses changes, as on AWS.
+group that is not ``available`` refuses changes, as on AWS. For the first moments of a change
+(latency.STALE_MINUTES) DescribeReplicationGroups still shows the group as it was before it, ``available``
+and with its old settings, while the group already refuses other changes with
+InvalidReplicationGroupState: AWS's reads are eventually consistent. (Its member cache clusters show the
+new settings at once.)
 """
 
+import copy
 import inspect
 import random
 import string
@@ -34,7 +39,13 @@ class InvalidReplicationGroupState(ElastiCacheException):
     code = "InvalidReplicationGroupState"
 
 
+STALE = "_emulator_stale"  # instance attribute: the group as reads show it while latency.stale(group)
+
+
 def require_available(group):
+    if latency.in_transition(group) and group.status == "available":  # busy, although reads do not show it yet
+        raise InvalidReplicationGroupState("Replication group %s is not in available state; it is modifying."
+                                           % group.replication_group_id)
     if group.status != "available":
         raise InvalidReplicationGroupState("Replication group %s is not in available state; it is %s."
                                            % (group.replication_group_id, group.status))
@@ -145,11 +156,25 @@ def modifying(change):
 
     def changed(backend, group, params, **options):
         require_available(group)
+        before = snapshot(group)
         change(backend, group, params, **options)
-        latency.begin(group, "modifying", "elasticache.replication_group.modify")
+        if latency.begin(group, "modifying", "elasticache.replication_group.modify"):
+            group.__dict__[STALE] = before
 
     changed.__doc__ = change.__doc__
     return changed
+
+
+def snapshot(group):
+    """A copy of the group as it is now, for the reads that do not show a change yet."""
+    shown = copy.copy(group)
+    shown.__dict__ = copy.deepcopy(dict((key, value) for key, value in group.__dict__.items() if key not in (latency.TRANSITION, STALE)))
+    return shown
+
+
+def as_read(group):
+    """The group as DescribeReplicationGroups shows it now: as it was before a change that reads do not show yet."""
+    return group.__dict__.get(STALE, group) if latency.stale(group) else group
 
 
 @modifying

@@ -1,11 +1,15 @@
 import json
+import time
 import uuid
 
 import boto3
 import pytest
 
 from ansible_collections.gameops.platform.plugins.modules import elasticache_replication_group
-from conftest import run_module
+from conftest import Emulator, free_port, run_module
+
+from aws_emulator import __main__ as emulator_cli
+from aws_emulator import latency
 
 TOKEN = "s3cret-Auth-Token-0123456789abcdef"
 NEW_TOKEN = "n3w-Auth-Token-fedcba9876543210xyz"
@@ -278,3 +282,30 @@ def test_tls_is_turned_on_in_place_in_two_steps(aws_env, args, group_id, api_cal
         refused = run(dict(args, **change))
         assert refused["failed"] is True and message in refused["msg"]
     assert aws_env.mutations_since(mark) == []
+
+
+@pytest.fixture(scope="module")
+def slow_emulator(tmp_path_factory):
+    """An emulator with the latency model on: a change takes 5 s, and reads show it only after 0.5 s."""
+    running = Emulator(tmp_path_factory.mktemp("slow-cache-emulator"), free_port())
+    emulator_cli.start("127.0.0.1", running.port, running.state_dir, settings={latency.SCALE_VARIABLE: "1"})
+    yield running
+    emulator_cli.stop(running.state_dir)
+
+
+def test_changes_wait_until_reads_show_them(slow_emulator, monkeypatch):
+    """Right after a change the group still reads available, yet refuses the next one (issue 13 #9): each call waits
+    until the change shows, busy answers are retried, and the task ends with the changes made and the group available."""
+    for key, value in slow_emulator.env().items():
+        monkeypatch.setenv(key, value)
+    args = dict(replication_group_id="rg-slow", description="sessions", engine="valkey", node_type="cache.t4g.small", replicas_per_node_group=1,
+                automatic_failover=True, wait_timeout=120)
+    assert run(args)["replication_group"]["status"] == "available"
+    result = run(dict(args, replicas_per_node_group=2, node_type="cache.m7g.large"))
+    assert result.get("failed") is not True, result.get("msg")
+    assert [entry["operation"] for entry in result["operations"]] == ["IncreaseReplicaCount", "ModifyReplicationGroup"]
+    group = result["replication_group"]
+    assert (group["status"], group["cache_node_type"], len(group["member_clusters"])) == ("available", "cache.m7g.large", 3)
+    time.sleep(latency.STALE_MINUTES["elasticache.replication_group.modify"] + 0.2)  # past what reads may still hide
+    assert boto3.client("elasticache").describe_replication_groups(ReplicationGroupId="rg-slow")["ReplicationGroups"][0]["Status"] == "available"
+    assert run(dict(args, replicas_per_node_group=2, node_type="cache.m7g.large"))["changed"] is False

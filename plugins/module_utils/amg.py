@@ -4,8 +4,10 @@
 """What the Amazon Managed Grafana (AMG) modules share: the client, workspaces, versions, waits.
 
 Every call goes through the client ``grafana_client`` returns, with ``aws_retry=True``, or through
-``paginate``, which retries a whole listing. botocore has no waiters for AMG, so waits poll with
-module_utils.waiting.
+``paginate``, which retries a whole listing. The calls that change a workspace or its service accounts
+go through ``when_settled`` instead: AMG answers ConflictException to a change while another is being
+applied, and its reads are eventually consistent, so a workspace can read ACTIVE for a while after an
+update has begun. botocore has no waiters for AMG, so waits poll with module_utils.waiting.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,6 +21,7 @@ import re
 from ansible.module_utils.common.dict_transformations import snake_dict_to_camel_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.gameops.platform.plugins.module_utils import rest_json
 from ansible_collections.gameops.platform.plugins.module_utils.waiting import WaitTimeout
@@ -36,6 +39,8 @@ UNUSABLE_STATUSES = ("FAILED", "CREATION_FAILED", "DEGRADED")
 SERVICE_ACCOUNTS_FROM = (9,)
 PLUGINS_SETTING_FROM = (9,)
 WORKSPACE_ARN = "arn:%s:grafana:%s:%s:/workspaces/%s"
+# Seconds an update may take to show in DescribeWorkspace; past them the module carries on.
+START_TIMEOUT = 60
 
 
 # Shared with the other REST-JSON services' helpers; modules call them through this module.
@@ -47,6 +52,23 @@ ensure_tags = rest_json.ensure_tags
 def grafana_client(module):
     """The AMG client; call it with ``aws_retry=True``."""
     return rest_json.retried_client(module, "grafana")
+
+
+@AWSRetry.jittered_backoff(retries=8, delay=2, max_delay=30, catch_extra_error_codes=rest_json.RETRY_CODES + ["ConflictException"])
+def when_settled(method, **params):
+    """Calls a changing operation (without aws_retry), retrying while AMG says the workspace is busy (ConflictException).
+
+    The waits for ACTIVE come first, so this only has to outlast the moments reads still say ACTIVE after a change
+    has begun (at most about two minutes of retries). A lasting conflict (a name taken) still fails, after them.
+    """
+    return method(**params)
+
+
+@AWSRetry.jittered_backoff(retries=8, delay=2, max_delay=30, catch_extra_error_codes=rest_json.RETRY_CODES + ["ConflictException"])
+def paginate_settled(client, operation, **params):
+    """Every page of a listing that AMG may refuse with ConflictException while the workspace is busy (its service
+    accounts and their tokens, which live in the workspace's Grafana), retried as a whole."""
+    return client.get_paginator(operation).paginate(**params).build_full_result()
 
 
 def workspace_arn(partition, region, account_id, workspace_id):
@@ -112,6 +134,27 @@ def wait_for(module, client, workspace_id, done, what):
         module.fail_json(msg=str(error), last=to_ansible(error.last))
 
 
+def wait_started(module, client, workspace_id, modified, answer=None):
+    """After a change: polls until the workspace shows it begun, for at most START_TIMEOUT seconds; returns what was seen
+    last. Reads are eventually consistent: a wait for ACTIVE started at once could end before the change has begun.
+
+    Begun means not ACTIVE, or modified at least when the change's ``answer`` (UpdateWorkspace's workspace) says, or,
+    for changes that answer without the workspace, a ``modified`` other than the one read before the change.
+    """
+    def shows(workspace):
+        if workspace is None or workspace["status"] != "ACTIVE":
+            return True
+        if answer and answer.get("modified") and workspace.get("modified"):
+            return workspace["modified"] >= answer["modified"]
+        return workspace.get("modified") != modified
+
+    try:
+        return wait_until(lambda: describe_workspace(client, workspace_id), shows, min(START_TIMEOUT, module.params["wait_timeout"]),
+                          delay=5, what="AMG workspace %s to show the change" % workspace_id)
+    except WaitTimeout as error:
+        return error.last
+
+
 def wait_active(module, client, workspace_id):
     return wait_for(module, client, workspace_id, lambda workspace: workspace is not None and workspace["status"] == "ACTIVE",
                     "to become ACTIVE")
@@ -141,14 +184,14 @@ def offered_versions(client, workspace_id=None):
 
 def find_service_account(client, workspace_id, name):
     """The workspace's service account of that name, or None."""
-    accounts = paginate(client, "list_workspace_service_accounts", workspaceId=workspace_id)["serviceAccounts"]
+    accounts = paginate_settled(client, "list_workspace_service_accounts", workspaceId=workspace_id)["serviceAccounts"]
     return next((account for account in accounts if account["name"] == name), None)
 
 
 def list_tokens(client, workspace_id, service_account_id):
     """The service account's tokens (never their keys: AMG shows a key only when it mints it)."""
-    return paginate(client, "list_workspace_service_account_tokens", workspaceId=workspace_id,
-                    serviceAccountId=service_account_id)["serviceAccountTokens"]
+    return paginate_settled(client, "list_workspace_service_account_tokens", workspaceId=workspace_id,
+                            serviceAccountId=service_account_id)["serviceAccountTokens"]
 
 
 def has_service_accounts(version):

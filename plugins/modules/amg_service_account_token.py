@@ -28,6 +28,8 @@ description:
     O(delete_service_account=true) the service account and every token it has.
   - Service accounts exist only on workspaces of Grafana 9 and later (AMG API reference); the task fails,
     before any change, on an older workspace.
+  - AMG answers C(ConflictException) to service account calls while the workspace is being updated; those
+    calls are retried for up to about two minutes.
   - Meant for short-lived tokens that a play mints, uses and deletes; keep O(seconds_to_live) short.
 author:
   - gameops.platform contributors (!UNKNOWN)
@@ -188,7 +190,7 @@ def ensure_service_account(module, client, workspace_id):
         return False, account
     if module.check_mode:
         return True, dict(id=None, name=params["service_account"], grafanaRole=params["grafana_role"])
-    account = client.create_workspace_service_account(aws_retry=True, workspaceId=workspace_id, name=params["service_account"],
+    account = amg.when_settled(client.create_workspace_service_account, workspaceId=workspace_id, name=params["service_account"],
                                                       grafanaRole=params["grafana_role"])
     account.pop("ResponseMetadata", None)
     account.pop("workspaceId", None)
@@ -211,11 +213,11 @@ def mint(module, client, workspace_id):
         return account, planned
     for token in doomed:
         try:
-            client.delete_workspace_service_account_token(aws_retry=True, workspaceId=workspace_id, serviceAccountId=account["id"],
+            amg.when_settled(client.delete_workspace_service_account_token, workspaceId=workspace_id, serviceAccountId=account["id"],
                                                           tokenId=token["id"])
         except is_boto3_error_code("ResourceNotFoundException"):
             pass  # deleted meanwhile by another run
-    minted = client.create_workspace_service_account_token(aws_retry=True, workspaceId=workspace_id, serviceAccountId=account["id"],
+    minted = amg.when_settled(client.create_workspace_service_account_token, workspaceId=workspace_id, serviceAccountId=account["id"],
                                                            name=params["token_name"], secondsToLive=params["seconds_to_live"])
     token = minted["serviceAccountToken"]
     listed = next((item for item in amg.list_tokens(client, workspace_id, account["id"]) if item["id"] == token["id"]), None)
@@ -236,10 +238,10 @@ def remove(module, client, workspace_id):
         return changed, account, token_view(token) if token else {}
     try:
         if token is not None:
-            client.delete_workspace_service_account_token(aws_retry=True, workspaceId=workspace_id, serviceAccountId=account["id"],
+            amg.when_settled(client.delete_workspace_service_account_token, workspaceId=workspace_id, serviceAccountId=account["id"],
                                                           tokenId=token["id"])
         if params["delete_service_account"]:
-            client.delete_workspace_service_account(aws_retry=True, workspaceId=workspace_id, serviceAccountId=account["id"])
+            amg.when_settled(client.delete_workspace_service_account, workspaceId=workspace_id, serviceAccountId=account["id"])
     except is_boto3_error_code("ResourceNotFoundException"):
         pass  # deleted by someone else meanwhile: what was asked holds
     return True, account, token_view(token) if token else {}

@@ -23,6 +23,10 @@ description:
     SAML) and C(UpdateWorkspaceConfiguration) (configuration and Grafana version), only those whose
     fields differ, one after another once the workspace is V(ACTIVE) again. Tags are changed with
     C(TagResource) and C(UntagResource).
+  - AMG's reads are eventually consistent, and a workspace can read V(ACTIVE) for a while after an update
+    has begun. So after each update the module first waits (up to a minute) until the workspace shows it
+    (not V(ACTIVE), or a newer C(modified) time), then for V(ACTIVE); an update AMG refuses as busy
+    (C(ConflictException)) is retried.
   - Options that are omitted are left as the workspace has them; on creation they take the defaults
     named below.
   - C(CreateWorkspace) is sent with a client token derived from the account, region, name and request,
@@ -381,7 +385,8 @@ class Workspaces:
             authentication = self.client.describe_workspace_authentication(aws_retry=True, workspaceId=workspace["id"])["authentication"]
             update = amg.authentication_update(self.module, amg.describe_authentication(authentication))
             if update:
-                self.client.update_workspace_authentication(aws_retry=True, workspaceId=workspace["id"], **update)
+                amg.when_settled(self.client.update_workspace_authentication, workspaceId=workspace["id"], **update)
+                amg.wait_started(self.module, self.client, workspace["id"], workspace.get("modified"))
                 workspace = amg.wait_active(self.module, self.client, workspace["id"])
         return self.describe(workspace)
 
@@ -417,10 +422,14 @@ class Workspaces:
             (self.client.update_workspace_authentication, authentication),
             (self.client.update_workspace_configuration, configuration)) if request]
         if not self.module.check_mode:
+            current = workspace
             for index, (operation, request) in enumerate(calls):
                 if index:
-                    amg.wait_active(self.module, self.client, workspace_id)  # AMG takes one change at a time
-                operation(aws_retry=True, workspaceId=workspace_id, **request)
+                    current = amg.wait_active(self.module, self.client, workspace_id)  # AMG takes one change at a time
+                answer = amg.when_settled(operation, workspaceId=workspace_id, **request)
+                if index + 1 < len(calls) or params["wait"]:
+                    # Reads may still say ACTIVE: the wait for ACTIVE must not start before the change shows.
+                    amg.wait_started(self.module, self.client, workspace_id, current.get("modified"), answer.get("workspace"))
         tags_changed, after["tags"] = amg.ensure_tags(self.module, self.client, before["arn"], before["tags"],
                                                       params["tags"], params["purge_tags"])
         changed = bool(calls) or tags_changed
@@ -443,7 +452,7 @@ class Workspaces:
             if self.params["wait"] and workspace["status"] in amg.BUSY_STATUSES:
                 amg.wait_active(self.module, self.client, workspace_id)
             try:
-                self.client.delete_workspace(aws_retry=True, workspaceId=workspace_id)
+                amg.when_settled(self.client.delete_workspace, workspaceId=workspace_id)
             except is_boto3_error_code("ResourceNotFoundException"):
                 return False
         if self.params["wait"]:

@@ -9,7 +9,10 @@ tokens go to aws_emulator.grafana_tokens.TOKENS, which that Grafana API checks b
 Workspaces pass through CREATING, UPDATING (or VERSION_UPDATING) and DELETING for as long as
 aws_emulator.latency says (0 by default): the call that starts a transition always answers with the
 transitional status, as AWS does, and later calls see the settled one. Operations that AWS refuses on
-a workspace that is not ACTIVE fail with ConflictException.
+a workspace that is not ACTIVE fail with ConflictException. Reads are eventually consistent: for the
+first moments of an update (latency.STALE_MINUTES) DescribeWorkspace and ListWorkspaces still show the
+workspace as it was before (ACTIVE, its old description, modified time...), although it already refuses
+other changes with ConflictException.
 
 A workspace can be DEGRADED, with a degradedWorkspaceReason (botocore's WorkspaceStatus): AWS gives no
 way to cause it, so in-process tests call GrafanaWorkspaces.degrade(). DescribeWorkspaceAuthentication
@@ -21,6 +24,7 @@ aws_emulator.grafana_tokens.VERSIONS, so its Grafana HTTP API answers as that ve
 # The operation methods take the API's input members, camelCase, as keyword arguments.
 # pylint: disable=invalid-name,too-many-arguments,too-many-locals
 
+import copy
 import json
 import re
 import secrets
@@ -103,8 +107,12 @@ class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
             raise not_found(f"Workspace {workspace_id} not found.")
         return record
 
+    def _busy(self, record):
+        """Whether the workspace is in a transition, whether reads show it yet or not."""
+        return bool(record["_phase"]) and self.clock() < record["_settles_at"]
+
     def _status(self, record):
-        if record["_phase"] and self.clock() < record["_settles_at"]:
+        if self._busy(record) and self.clock() >= record.get("_shows_at", 0):
             return TRANSITIONS[record["_phase"]]
         return "DEGRADED" if record.get("_degraded") else "ACTIVE"
 
@@ -118,15 +126,30 @@ class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
     def _active(self, workspace_id):
         """The workspace, if it is ACTIVE: AWS refuses changes to one that is on its way somewhere."""
         record = self._workspace(workspace_id)
-        status = self._status(record)
+        status = TRANSITIONS[record["_phase"]] if self._busy(record) else self._status(record)
         if status != "ACTIVE":
             raise conflict(f"Workspace {workspace_id} is {status}; try again once it is ACTIVE.")
+        # What reads go on showing for a moment if this call starts an update (_begin).
+        record["_before_change"] = copy.deepcopy(dict((key, value) for key, value in record.items()
+                                                      if key not in ("_accounts", "_stale_view", "_before_change")))
         return record
 
     def _begin(self, record, phase):
         """Start a transition; returns the status the starting call answers with."""
-        record.update(_phase=phase, _settles_at=self.clock() + latency.seconds(LATENCY_KINDS[phase]), modified=self.clock())
+        now = self.clock()
+        record.pop("_stale_view", None)
+        stale_view = record.pop("_before_change", None)
+        record.update(_phase=phase, _settles_at=now + latency.seconds(LATENCY_KINDS[phase]), modified=now,
+                      _shows_at=now + latency.stale_seconds(LATENCY_KINDS[phase]) if latency.seconds(LATENCY_KINDS[phase]) else 0)
+        if record["_shows_at"] > now and stale_view is not None:
+            record["_stale_view"] = stale_view
         return TRANSITIONS[phase]
+
+    def _read(self, record):
+        """The workspace as DescribeWorkspace and ListWorkspaces show it: as it was before an update reads do not show yet."""
+        if record.get("_stale_view") is not None and self.clock() < record["_shows_at"]:
+            return dict(record["_stale_view"], _accounts=record["_accounts"])
+        return record
 
     def _authentication_summary(self, record):
         summary = {"providers": list(record["_providers"])}
@@ -202,11 +225,11 @@ class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
         return {"workspace": self._describe(record, self._begin(record, "create"))}
 
     def describe_workspace(self, workspaceId):
-        return {"workspace": self._describe(self._workspace(workspaceId))}
+        return {"workspace": self._describe(self._read(self._workspace(workspaceId)))}
 
     def list_workspaces(self, maxResults=None, nextToken=None):
         records = sorted(self._region_state().workspaces.values(), key=lambda record: (record["created"], record["id"]))
-        summaries = [{key: value for key, value in self._describe(record).items() if key in SUMMARY_KEYS} for record in records]
+        summaries = [{key: value for key, value in self._describe(self._read(record)).items() if key in SUMMARY_KEYS} for record in records]
         return paged("workspaces", summaries, maxResults, nextToken)
 
     def update_workspace(self, workspaceId, accountAccessType=None, organizationRoleName=None, permissionType=None, stackSetName=None,

@@ -1,12 +1,17 @@
 import json
+import time
 import uuid
 
 import boto3
 import pytest
 
 from ansible_collections.gameops.platform.plugins.module_utils import amg
+from ansible_collections.gameops.platform.plugins.modules import amg_service_account_token
 from ansible_collections.gameops.platform.plugins.modules import amg_workspace
-from conftest import run_module
+from conftest import Emulator, free_port, run_module
+
+from aws_emulator import __main__ as emulator_cli
+from aws_emulator import latency
 
 ROLE = "arn:aws:iam::123456789012:role/grafana-workspace"
 CONFIGURATION = {"unifiedAlerting": {"enabled": True}, "plugins": {"pluginAdminEnabled": False}}
@@ -332,3 +337,45 @@ def test_a_degraded_workspace_fails_with_its_reason(aws_env, workspace, monkeypa
     # While waited for, DEGRADED is a failure with the reason, not a wait until the time-out.
     assert amg.workspace_failure({"status": "DEGRADED", "degradedWorkspaceReason": "The KMS key is disabled."}) == (
         "the workspace is DEGRADED: The KMS key is disabled.")
+
+
+@pytest.fixture(scope="module")
+def slow_emulator(tmp_path_factory):
+    """An emulator with the latency model on: a workspace update takes 2 s, and reads show it only after 0.5 s."""
+    running = Emulator(tmp_path_factory.mktemp("slow-amg-emulator"), free_port())
+    emulator_cli.start("127.0.0.1", running.port, running.state_dir, settings={latency.SCALE_VARIABLE: "1"})
+    yield running
+    emulator_cli.stop(running.state_dir)
+
+
+def test_changes_wait_until_reads_show_them_and_busy_answers_are_retried(slow_emulator, monkeypatch):
+    """Right after an update the workspace still reads ACTIVE, yet answers ConflictException (issue 13 #9): each update
+    waits until the workspace shows it before waiting for ACTIVE, and changes a busy workspace refuses are retried."""
+    for key, value in slow_emulator.env().items():
+        monkeypatch.setenv(key, value)
+    args = base_args("slow-workspace", wait_timeout=120)
+    created = run_module(amg_workspace, args)
+    assert created["workspace"]["status"] == "ACTIVE", created
+    workspace_id = created["workspace"]["workspace_id"]
+    result = run_module(amg_workspace, dict(args, description="Dashboards, updated", configuration={"unifiedAlerting": {"enabled": False}}))
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True and result["workspace"]["description"] == "Dashboards, updated"
+    assert result["workspace"]["configuration"]["unifiedAlerting"] == {"enabled": False}
+    time.sleep(latency.STALE_MINUTES["grafana.workspace.update"] + 0.2)  # past what reads may still hide
+    assert grafana().describe_workspace(workspaceId=workspace_id)["workspace"]["status"] == "ACTIVE"
+
+    def conflicts_since(mark, operation):
+        return [entry for entry in slow_emulator.requests()[mark:] if entry["operation"] == operation and entry["status"] == 409]
+
+    # Someone else's update has just begun (not waited for): reads say ACTIVE, changes are refused until it is over.
+    run_module(amg_workspace, dict(args, description="Dashboards, by someone else", wait=False))
+    mark = len(slow_emulator.requests())
+    again = run_module(amg_workspace, dict(args, description="Dashboards, again"))
+    assert again.get("failed") is not True, again.get("msg")
+    assert again["workspace"]["description"] == "Dashboards, again" and conflicts_since(mark, "UpdateWorkspace")
+
+    run_module(amg_workspace, dict(args, description="Dashboards, once more", wait=False))
+    mark = len(slow_emulator.requests())
+    minted = run_module(amg_service_account_token, dict(workspace_id=workspace_id, token_name="slow"))
+    assert minted.get("failed") is not True, minted.get("msg")
+    assert minted["token"]["key"] and conflicts_since(mark, "ListWorkspaceServiceAccounts")

@@ -335,6 +335,36 @@ def test_statuses_follow_the_latency_model(handler, monkeypatch):
     assert handler.tagged_workspaces(ACCOUNT, REGION) == []
 
 
+def test_reads_show_an_update_late_while_changes_are_refused(handler, monkeypatch):
+    """Eventually consistent reads (issue 13 #9): for the first 30 s of an update DescribeWorkspace shows the workspace
+    as it was, ACTIVE, while AMG already answers ConflictException to other changes."""
+    monkeypatch.setattr(amg.latency, "seconds", lambda kind: {"grafana.workspace.update": 120}.get(kind, 0))
+    monkeypatch.setattr(amg.latency, "stale_seconds", lambda kind: {"grafana.workspace.update": 30}.get(kind, 0))
+    workspace_id = new_workspace(handler)["id"]
+    before = call(handler, "DescribeWorkspace", workspaceId=workspace_id)["workspace"]
+    handler.clock.now += 10
+    answer = call(handler, "UpdateWorkspace", workspaceId=workspace_id, workspaceDescription="new")["workspace"]
+    assert (answer["status"], answer["description"]) == ("UPDATING", "new")
+
+    def read():
+        workspace = call(handler, "DescribeWorkspace", workspaceId=workspace_id)["workspace"]
+        return workspace["status"], workspace.get("description"), workspace["modified"]
+
+    assert read() == ("ACTIVE", None, before["modified"])
+    listed = call(handler, "ListWorkspaces")["workspaces"]
+    assert [item["status"] for item in listed if item["id"] == workspace_id] == ["ACTIVE"]
+    for operation, params in (("UpdateWorkspaceConfiguration", dict(configuration="{}")),
+                              ("CreateWorkspaceServiceAccount", dict(name="early", grafanaRole="ADMIN"))):
+        with pytest.raises(ServiceError) as refused:
+            call(handler, operation, workspaceId=workspace_id, **params)
+        assert refused.value.code == "ConflictException"
+    handler.clock.now += 30
+    assert read() == ("UPDATING", "new", answer["modified"])
+    handler.clock.now += 90
+    assert read() == ("ACTIVE", "new", answer["modified"])
+    call(handler, "UpdateWorkspaceConfiguration", workspaceId=workspace_id, configuration="{}")
+
+
 def test_tokens_reach_the_token_store_and_leave_it(handler):
     workspace_id = new_workspace(handler)["id"]
     account_id = call(handler, "CreateWorkspaceServiceAccount", workspaceId=workspace_id, name="ci", grafanaRole="EDITOR")["id"]

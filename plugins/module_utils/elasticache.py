@@ -70,6 +70,11 @@ def describe_member(client, group):
         return None
 
 
+def parameter_group_family(client, name):
+    """The family (valkey8, redis7, ...) of a cache parameter group; a missing group fails as ElastiCache says."""
+    return client.describe_cache_parameter_groups(aws_retry=True, CacheParameterGroupName=name)["CacheParameterGroups"][0]["CacheParameterGroupFamily"]
+
+
 def group_tags(client, group):
     return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, ResourceName=group["ARN"])["TagList"])
 

@@ -51,6 +51,9 @@ options:
       - The engine. A group is created with V(valkey) when left out.
       - A Redis OSS group can be upgraded to Valkey in place (with O(engine_version)); any other change
         of engine is an error.
+      - A Redis OSS group on a custom parameter group also needs a Valkey one in O(cache_parameter_group_name)
+        to be upgraded, as ElastiCache requires; without it the task fails before any change. A group on its
+        default parameter group moves to Valkey's default.
     type: str
     choices: [valkey, redis]
   engine_version:
@@ -418,7 +421,7 @@ def check_options(module, after):
         module.fail_json(msg="kms_key_id needs at_rest_encryption: true (replication group %s)" % group_id)
 
 
-def refuse_impossible(module, before, after):
+def refuse_impossible(module, client, before, after):
     """Fails, before anything changes, on what ElastiCache cannot change in place."""
     group_id = module.params["replication_group_id"]
     for key in FIXED + ["kms_key_id"]:
@@ -440,10 +443,29 @@ def refuse_impossible(module, before, after):
                              % ((group_id,) + engines))
         if not module.params["engine_version"]:
             module.fail_json(msg="engine_version is needed to upgrade replication group %s from redis to valkey" % group_id)
+        refuse_redis_parameter_group(module, client, before, after)
     elif before["engine_version"] and after["engine_version"] != before["engine_version"]:
         if version_numbers(after["engine_version"]) < version_numbers(before["engine_version"])[:len(version_numbers(after["engine_version"]))]:
             module.fail_json(msg="engine_version of replication group %s is %s; ElastiCache cannot downgrade it to %s"
                              % (group_id, before["engine_version"], after["engine_version"]))
+
+
+def refuse_redis_parameter_group(module, client, before, after):
+    """Redis OSS to Valkey on a custom parameter group: "If you applied a custom cache parameter group to the existing Redis
+    OSS replication group you're upgrading, you also need to pass a custom Valkey cache parameter group in the request"
+    (ElastiCache guide, upgrading engine versions across engines). A default group moves to Valkey's default by itself."""
+    group_id = module.params["replication_group_id"]
+    current = before["cache_parameter_group_name"] or ""
+    if current.startswith("default."):
+        return
+    wanted = after["cache_parameter_group_name"]
+    if wanted == current:
+        module.fail_json(msg="replication group %s uses the custom parameter group %s; upgrading it to valkey needs a Valkey parameter group "
+                         "in cache_parameter_group_name" % (group_id, current))
+    family = ec.parameter_group_family(client, wanted)
+    if not family.startswith("valkey"):
+        module.fail_json(msg="cache_parameter_group_name %s is of the family %s; upgrading replication group %s to valkey needs a Valkey "
+                         "parameter group" % (wanted, family, group_id))
 
 
 def planned_calls(module, group, before, after):
@@ -557,7 +579,7 @@ def update(module, client, group, before):
         module.fail_json(msg="Replication group %s is being deleted" % group_id)
     after = wanted(module, before, creating=False)
     check_options(module, after)
-    refuse_impossible(module, before, after)
+    refuse_impossible(module, client, before, after)
     if params["auth_token"] and not params["update_auth_token"] and not before["auth_token_enabled"]:
         module.warn("Replication group %s has no AUTH token; auth_token is only set on it with update_auth_token: true" % group_id)
     calls = planned_calls(module, group, before, after)

@@ -199,3 +199,31 @@ def test_transit_encryption_has_a_mode_and_is_turned_on_in_two_steps(elasticache
     assert code == "InvalidParameterCombination" and "preferred" in message
     for group in (created, preferred, group_id):
         elasticache.delete_replication_group(ReplicationGroupId=group)
+
+
+def test_redis_to_valkey_with_a_custom_parameter_group_needs_a_valkey_one(elasticache):
+    """The cross-engine upgrade guide: a custom parameter group needs a custom Valkey one in the request (issue 13 #20)."""
+    suffix = uuid.uuid4().hex[:6]
+    elasticache.create_cache_parameter_group(CacheParameterGroupName="redis-" + suffix, CacheParameterGroupFamily="redis7", Description="t")
+    elasticache.create_cache_parameter_group(CacheParameterGroupName="valkey-" + suffix, CacheParameterGroupFamily="valkey8", Description="t")
+    [listed] = elasticache.describe_cache_parameter_groups(CacheParameterGroupName="valkey-" + suffix)["CacheParameterGroups"]
+    assert (listed["CacheParameterGroupFamily"], listed["IsGlobal"]) == ("valkey8", False)
+    default = elasticache.describe_cache_parameter_groups(CacheParameterGroupName="default.valkey8.cluster.on")["CacheParameterGroups"][0]
+    assert default["CacheParameterGroupFamily"] == "valkey8"
+    assert error(elasticache.describe_cache_parameter_groups, CacheParameterGroupName="nope-" + suffix)[0] == "CacheParameterGroupNotFound"
+
+    group_id = new_group(elasticache, Engine="redis", EngineVersion="7.1", CacheParameterGroupName="redis-" + suffix)
+    upgrade = dict(ReplicationGroupId=group_id, ApplyImmediately=True, Engine="valkey", EngineVersion="8.0")
+    code, message = error(elasticache.modify_replication_group, **upgrade)
+    assert code == "InvalidParameterCombination" and "redis-" + suffix in message
+    assert error(elasticache.modify_replication_group, CacheParameterGroupName="redis-" + suffix, **upgrade)[0] == "InvalidParameterCombination"
+    elasticache.modify_replication_group(CacheParameterGroupName="valkey-" + suffix, **upgrade)
+    assert member(elasticache, group_id + "-001")["CacheParameterGroup"]["CacheParameterGroupName"] == "valkey-" + suffix
+
+    plain = new_group(elasticache, Engine="redis", EngineVersion="7.1")
+    elasticache.modify_replication_group(ReplicationGroupId=plain, ApplyImmediately=True, Engine="valkey", EngineVersion="8.0")
+    assert member(elasticache, plain + "-001")["CacheParameterGroup"]["CacheParameterGroupName"] == "default.valkey8"
+    for group in (group_id, plain):
+        elasticache.delete_replication_group(ReplicationGroupId=group)
+    elasticache.delete_cache_parameter_group(CacheParameterGroupName="redis-" + suffix)
+    assert error(elasticache.delete_cache_parameter_group, CacheParameterGroupName="redis-" + suffix)[0] == "CacheParameterGroupNotFound"

@@ -143,10 +143,11 @@ def elasticache_replication_groups():
     parameter group, subnet group, security groups and maintenance window), changes only a few
     settings with ModifyReplicationGroup, lacks IncreaseReplicaCount, DecreaseReplicaCount and
     ModifyReplicationGroupShardConfiguration, refuses nothing AWS refuses, and keeps deleted groups
-    as ``deleting`` for ever. The details are in aws_emulator.handlers.elasticache_groups.
+    as ``deleting`` for ever. moto also lacks cache parameter groups (Create, Describe, Delete), whose
+    family a Redis OSS to Valkey upgrade on a custom group depends on. The details are in aws_emulator.handlers.elasticache_groups.
     """
     # pylint: disable=import-outside-toplevel,protected-access  # moto loads slowly; its responses' own helpers
-    from moto.core.responses import ActionResult
+    from moto.core.responses import ActionResult, EmptyResult
     from moto.elasticache.responses import ElastiCacheResponse
 
     from aws_emulator.handlers import elasticache_groups
@@ -188,6 +189,25 @@ def elasticache_replication_groups():
         lambda backend, group, params: elasticache_groups.change_replicas(backend, group, params, increase=False))
     ElastiCacheResponse.modify_replication_group_shard_configuration = operation(elasticache_groups.reshard)
     ElastiCacheResponse.delete_replication_group = operation(lambda backend, group, params: elasticache_groups.delete(backend, group))
+
+    # Cache parameter groups, which moto lacks: kept for their family (a Redis OSS to Valkey upgrade checks it).
+    def create_cache_parameter_group(response):
+        return ActionResult({"CacheParameterGroup": elasticache_groups.create_parameter_group(
+            response.elasticache_backend, response._get_param("CacheParameterGroupName"), response._get_param("CacheParameterGroupFamily"),
+            response._get_param("Description"))})
+
+    def describe_cache_parameter_groups(response):
+        backend, name = response.elasticache_backend, response._get_param("CacheParameterGroupName")
+        groups = [elasticache_groups.parameter_group(backend, name)] if name else list(elasticache_groups.parameter_groups(backend).values())
+        return ActionResult({"CacheParameterGroups": groups})
+
+    def delete_cache_parameter_group(response):
+        elasticache_groups.delete_parameter_group(response.elasticache_backend, response._get_param("CacheParameterGroupName"))
+        return EmptyResult()
+
+    for handler in (create_cache_parameter_group, describe_cache_parameter_groups, delete_cache_parameter_group):
+        if not hasattr(ElastiCacheResponse, handler.__name__):
+            setattr(ElastiCacheResponse, handler.__name__, handler)
 
 
 def ec2_tagged_resource_listing():

@@ -18,6 +18,7 @@ new settings at once.)
 import copy
 import inspect
 import random
+import re
 import string
 
 from moto.core.utils import utcnow
@@ -37,6 +38,73 @@ MAX_REPLICAS = 5
 
 class InvalidReplicationGroupState(ElastiCacheException):
     code = "InvalidReplicationGroupState"
+
+
+class CacheParameterGroupNotFound(ElastiCacheException):
+    code = "CacheParameterGroupNotFound"
+
+    def __init__(self, name):
+        super().__init__("CacheParameterGroup %s not found." % name)
+
+
+class CacheParameterGroupAlreadyExists(ElastiCacheException):
+    code = "CacheParameterGroupAlreadyExists"
+
+    def __init__(self, name):
+        super().__init__("Cache parameter group %s already exists." % name)
+
+
+PARAMETER_GROUPS = "_emulator_cache_parameter_groups"  # backend attribute: name -> CacheParameterGroup
+
+
+def parameter_groups(backend):
+    """The backend's custom cache parameter groups (moto keeps none)."""
+    return backend.__dict__.setdefault(PARAMETER_GROUPS, {})
+
+
+def parameter_group(backend, name):
+    """A CacheParameterGroup: a custom one, or one of AWS's defaults (default.<family>[.cluster.on])."""
+    if name in parameter_groups(backend):
+        return parameter_groups(backend)[name]
+    family = name[len("default."):].replace(".cluster.on", "") if name.startswith("default.") else ""
+    if not re.match(r"^(valkey[78]|redis[2-7](\.[0-9x]+)?)$", family):
+        raise CacheParameterGroupNotFound(name)
+    return dict(CacheParameterGroupName=name, CacheParameterGroupFamily=family, Description="Default parameter group for " + family,
+                IsGlobal=False, ARN="arn:aws:elasticache:%s:%s:parametergroup:%s" % (backend.region_name, backend.account_id, name))
+
+
+def create_parameter_group(backend, name, family, description):
+    if name in parameter_groups(backend) or name.startswith("default."):
+        raise CacheParameterGroupAlreadyExists(name)
+    if not re.match(r"^(valkey[78]|redis[2-7](\.[0-9x]+)?|memcached[0-9.]+)$", family or ""):
+        raise InvalidParameterValueException("Invalid cache parameter group family: %s" % family)
+    group = dict(CacheParameterGroupName=name, CacheParameterGroupFamily=family, Description=description, IsGlobal=False,
+                 ARN="arn:aws:elasticache:%s:%s:parametergroup:%s" % (backend.region_name, backend.account_id, name))
+    parameter_groups(backend)[name] = group
+    return group
+
+
+def delete_parameter_group(backend, name):
+    if name not in parameter_groups(backend):
+        raise CacheParameterGroupNotFound(name)
+    del parameter_groups(backend)[name]
+
+
+def require_valkey_parameter_group(backend, group, params):
+    """Redis OSS to Valkey: "If you applied a custom cache parameter group to the existing Redis OSS replication group
+    you're upgrading, you also need to pass a custom Valkey cache parameter group in the request" (ElastiCache guide,
+    cross-engine upgrades)."""
+    if group.cache_parameter_group_name.startswith("default."):
+        return
+    name = params.get("CacheParameterGroupName")
+    if not name:
+        raise InvalidParameterCombinationException("Replication group %s uses the custom cache parameter group %s: upgrading it to valkey "
+                                                   "needs a Valkey cache parameter group (CacheParameterGroupName) in the request."
+                                                   % (group.replication_group_id, group.cache_parameter_group_name))
+    family = parameter_group(backend, name)["CacheParameterGroupFamily"]
+    if not family.startswith("valkey"):
+        raise InvalidParameterCombinationException("Cache parameter group %s is of the family %s; upgrading to valkey needs a Valkey one."
+                                                   % (name, family))
 
 
 STALE = "_emulator_stale"  # instance attribute: the group as reads show it while latency.stale(group)
@@ -184,6 +252,8 @@ def modify(backend, group, params):
     if engine != group.engine and (group.engine, engine) != ("redis", "valkey"):
         raise InvalidParameterCombinationException("Cannot modify the engine of replication group %s from %s to %s."
                                                    % (group.replication_group_id, group.engine, engine))
+    if engine != group.engine:
+        require_valkey_parameter_group(backend, group, params)
     version = full_version(params.get("EngineVersion") or group.engine_version)
     if engine == group.engine and version_key(version) < version_key(group.engine_version):
         raise InvalidParameterCombinationException("Cannot downgrade from %s to %s." % (group.engine_version, version))
@@ -204,6 +274,9 @@ def modify(backend, group, params):
             raise InvalidParameterCombinationException("AuthToken can only be set when TransitEncryptionEnabled is true.")
         group.auth_token_enabled = strategy != "DELETE"
         group.auth_token_last_modified_date = utcnow()
+    if engine != group.engine and group.cache_parameter_group_name.startswith("default.") and not params.get("CacheParameterGroupName"):
+        # A group on its engine's default parameter group moves to the new engine's default.
+        group.cache_parameter_group_name = default_parameter_group(engine, version, group.cluster_enabled)
     group.engine, group.engine_version = engine, version
     group.transit_encryption_enabled, group.transit_encryption_mode = transit
     group.automatic_failover, group.multi_az = ("enabled" if failover else "disabled"), ("enabled" if multi_az else "disabled")

@@ -309,3 +309,23 @@ def test_changes_wait_until_reads_show_them(slow_emulator, monkeypatch):
     time.sleep(latency.STALE_MINUTES["elasticache.replication_group.modify"] + 0.2)  # past what reads may still hide
     assert boto3.client("elasticache").describe_replication_groups(ReplicationGroupId="rg-slow")["ReplicationGroups"][0]["Status"] == "available"
     assert run(dict(args, replicas_per_node_group=2, node_type="cache.m7g.large"))["changed"] is False
+
+
+def test_redis_on_a_custom_parameter_group_upgrades_to_valkey_only_with_a_valkey_group(aws_env, args, group_id, api_calls):
+    """ElastiCache needs a custom Valkey parameter group to upgrade a Redis OSS group on a custom one (issue 13 #20)."""
+    client = boto3.client("elasticache")
+    names = dict((family, "%s-%s" % (family, group_id)) for family in ("redis7", "valkey8"))
+    for family, name in names.items():
+        client.create_cache_parameter_group(CacheParameterGroupName=name, CacheParameterGroupFamily=family, Description="t")
+    run(dict(args, engine="redis", engine_version="7.1", cache_parameter_group_name=names["redis7"]))
+    mark = aws_env.mark()
+    for extra, message in ((dict(), "needs a Valkey parameter group in cache_parameter_group_name"),
+                           (dict(cache_parameter_group_name="default.redis7"), "is of the family redis7")):
+        refused = run(dict(args, engine="valkey", engine_version="8.0", **extra), check_mode=bool(extra))
+        assert refused["failed"] is True and message in refused["msg"], refused
+    assert aws_env.mutations_since(mark) == []
+    result = run(dict(args, engine="valkey", engine_version="8.0", cache_parameter_group_name=names["valkey8"]))
+    assert result["changed"] is True and aws_env.mutations_since(mark) == ["ModifyReplicationGroup"]
+    [request] = [params for operation, params in api_calls if operation == "ModifyReplicationGroup"]
+    assert (request["Engine"], request["CacheParameterGroupName"]) == ("valkey", names["valkey8"])
+    assert (result["replication_group"]["engine"], result["replication_group"]["cache_parameter_group_name"]) == ("valkey", names["valkey8"])

@@ -81,15 +81,17 @@ def test_creation_refuses_what_aws_refuses(elasticache, params, code):
 
 def test_modify_changes_settings_on_the_group_and_its_members(elasticache):
     group_id = new_group(elasticache, Engine="redis", NumCacheClusters=2, TransitEncryptionEnabled=True)
+    custom = "custom-" + group_id
+    elasticache.create_cache_parameter_group(CacheParameterGroupName=custom, CacheParameterGroupFamily="valkey8", Description="t")
     group = elasticache.modify_replication_group(
         ReplicationGroupId=group_id, ApplyImmediately=True, CacheNodeType="cache.m7g.large", Engine="valkey", EngineVersion="8.0",
-        SecurityGroupIds=["sg-2"], CacheParameterGroupName="custom", PreferredMaintenanceWindow="MON:01:00-MON:02:00",
+        SecurityGroupIds=["sg-2"], CacheParameterGroupName=custom, PreferredMaintenanceWindow="MON:01:00-MON:02:00",
         SnapshotRetentionLimit=3, AutomaticFailoverEnabled=True, MultiAZEnabled=True, AuthToken="a-long-enough-token-1234",
         AuthTokenUpdateStrategy="ROTATE")["ReplicationGroup"]
     assert (group["CacheNodeType"], group["Engine"], group["MultiAZ"], group["AuthTokenEnabled"]) == ("cache.m7g.large", "valkey", "enabled", True)
     assert group["SnapshottingClusterId"] == group_id + "-002"
     cluster = member(elasticache, group_id + "-001")
-    assert (cluster["EngineVersion"], cluster["CacheParameterGroup"]["CacheParameterGroupName"]) == ("8.0.0", "custom")
+    assert (cluster["EngineVersion"], cluster["CacheParameterGroup"]["CacheParameterGroupName"]) == ("8.0.0", custom)
     assert (cluster["SecurityGroups"][0]["SecurityGroupId"], cluster["PreferredMaintenanceWindow"]) == ("sg-2", "mon:01:00-mon:02:00")
 
 
@@ -227,3 +229,21 @@ def test_redis_to_valkey_with_a_custom_parameter_group_needs_a_valkey_one(elasti
         elasticache.delete_replication_group(ReplicationGroupId=group)
     elasticache.delete_cache_parameter_group(CacheParameterGroupName="redis-" + suffix)
     assert error(elasticache.delete_cache_parameter_group, CacheParameterGroupName="redis-" + suffix)[0] == "CacheParameterGroupNotFound"
+
+
+def test_parameter_groups_must_exist_and_match_the_engine(elasticache):
+    """AWS has no default.redis6.2 (Redis OSS 6 is the family redis6.x), and a group's family must match the engine (issue 13 #22)."""
+    for name in ("default.redis6.2.cluster.on", "no-such-group"):
+        code, message = error(lambda **params: new_group(elasticache, **params), Engine="redis", EngineVersion="6.2", CacheParameterGroupName=name,
+                              ClusterMode="enabled", NumNodeGroups=2, AutomaticFailoverEnabled=True)
+        assert code == "CacheParameterGroupNotFound", name
+    group_id = new_group(elasticache, Engine="redis", EngineVersion="6.2", CacheParameterGroupName="default.redis6.x.cluster.on",
+                         ClusterMode="enabled", NumNodeGroups=2, AutomaticFailoverEnabled=True)
+    assert member(elasticache, group_id + "-0001-001")["CacheParameterGroup"]["CacheParameterGroupName"] == "default.redis6.x.cluster.on"
+    code, message = error(lambda **params: new_group(elasticache, **params), Engine="valkey", EngineVersion="8.0",
+                          CacheParameterGroupName="default.redis7")
+    assert code == "InvalidParameterCombination" and "valkey8" in message
+    code, message = error(elasticache.modify_replication_group, ReplicationGroupId=group_id, ApplyImmediately=True,
+                          CacheParameterGroupName="default.redis7.cluster.on")
+    assert code == "InvalidParameterCombination" and "redis6.x" in message
+    elasticache.delete_replication_group(ReplicationGroupId=group_id)

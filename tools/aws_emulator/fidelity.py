@@ -157,7 +157,7 @@ def elasticache_replication_groups():
         return
 
     def corrected_create(response):
-        elasticache_groups.check_create(response.params)
+        elasticache_groups.check_create(response.params, response.elasticache_backend)
         result = create(response)
         backend = response.elasticache_backend
         group = elasticache_groups.group_of(backend, response._get_param("ReplicationGroupId"))

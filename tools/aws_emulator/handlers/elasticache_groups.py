@@ -18,7 +18,6 @@ new settings at once.)
 import copy
 import inspect
 import random
-import re
 import string
 
 from moto.core.utils import utcnow
@@ -55,6 +54,26 @@ class CacheParameterGroupAlreadyExists(ElastiCacheException):
 
 
 PARAMETER_GROUPS = "_emulator_cache_parameter_groups"  # backend attribute: name -> CacheParameterGroup
+# The Valkey and Redis OSS parameter group families (DescribeCacheParameterGroupFamilies' names; Redis OSS 6 is redis6.x).
+FAMILIES = ("redis2.6", "redis2.8", "redis3.2", "redis4.0", "redis5.0", "redis6.x", "redis7", "valkey7", "valkey8")
+
+
+def family_of(engine, version):
+    """The parameter group family of an engine version: valkey8, redis7, redis6.x, redis5.0..."""
+    parts = version.split(".")
+    if engine == "valkey" or int(parts[0]) >= 7:
+        return "%s%s" % (engine, parts[0])
+    return "redis6.x" if parts[0] == "6" else "redis%s.%s" % (parts[0], parts[1] if len(parts) > 1 else "0")
+
+
+def require_parameter_group(backend, name, engine, version):
+    """A parameter group named in a request exists and is of the engine version's family, as AWS requires."""
+    if not name:
+        return
+    family = parameter_group(backend, name)["CacheParameterGroupFamily"]
+    if family != family_of(engine, version):
+        raise InvalidParameterCombinationException("The parameter group %s is of the family %s, which does not match %s %s (family %s)."
+                                                   % (name, family, engine, version, family_of(engine, version)))
 
 
 def parameter_groups(backend):
@@ -67,7 +86,7 @@ def parameter_group(backend, name):
     if name in parameter_groups(backend):
         return parameter_groups(backend)[name]
     family = name[len("default."):].replace(".cluster.on", "") if name.startswith("default.") else ""
-    if not re.match(r"^(valkey[78]|redis[2-7](\.[0-9x]+)?)$", family):
+    if family not in FAMILIES:
         raise CacheParameterGroupNotFound(name)
     return dict(CacheParameterGroupName=name, CacheParameterGroupFamily=family, Description="Default parameter group for " + family,
                 IsGlobal=False, ARN="arn:aws:elasticache:%s:%s:parametergroup:%s" % (backend.region_name, backend.account_id, name))
@@ -76,7 +95,7 @@ def parameter_group(backend, name):
 def create_parameter_group(backend, name, family, description):
     if name in parameter_groups(backend) or name.startswith("default."):
         raise CacheParameterGroupAlreadyExists(name)
-    if not re.match(r"^(valkey[78]|redis[2-7](\.[0-9x]+)?|memcached[0-9.]+)$", family or ""):
+    if family not in FAMILIES:
         raise InvalidParameterValueException("Invalid cache parameter group family: %s" % family)
     group = dict(CacheParameterGroupName=name, CacheParameterGroupFamily=family, Description=description, IsGlobal=False,
                  ARN="arn:aws:elasticache:%s:%s:parametergroup:%s" % (backend.region_name, backend.account_id, name))
@@ -156,11 +175,14 @@ def group_of(backend, group_id):
     return backend.replication_groups[group_id]
 
 
-def check_create(params):
+def check_create(params, backend=None):
     """Refuses what CreateReplicationGroup refuses."""
     engine = (params.get("Engine") or "redis").lower()
     if engine not in ENGINES:
         raise InvalidParameterValueException("Engine %s does not support replication groups; use redis or valkey." % engine)
+    if backend is not None:
+        require_parameter_group(backend, params.get("CacheParameterGroupName"), engine,
+                                full_version(params.get("EngineVersion") or DEFAULT_VERSIONS[engine]))
     failover = bool(params.get("AutomaticFailoverEnabled"))
     if cluster_enabled(params) and not failover:
         raise InvalidParameterCombinationException("Automatic failover must be enabled for a cluster mode enabled replication group.")
@@ -255,6 +277,8 @@ def modify(backend, group, params):
     if engine != group.engine:
         require_valkey_parameter_group(backend, group, params)
     version = full_version(params.get("EngineVersion") or group.engine_version)
+    if params.get("CacheParameterGroupName"):
+        require_parameter_group(backend, params["CacheParameterGroupName"], engine, version)
     if engine == group.engine and version_key(version) < version_key(group.engine_version):
         raise InvalidParameterCombinationException("Cannot downgrade from %s to %s." % (group.engine_version, version))
     failover = group.automatic_failover == "enabled" if params.get("AutomaticFailoverEnabled") is None else params["AutomaticFailoverEnabled"]

@@ -393,7 +393,7 @@ class Connection(LocalConnection):
             config.update(socket_path=socket_path, lock_path=lock_path)
             error = self._spawn(interpreter, config, os.path.join(directory, 'warm-local.log'))
             if error:
-                display.warning('warm_local: modules run the plain local way, the warm interpreter did not start: %s' % error)
+                display.vvv('warm_local: modules run the plain local way, the warm interpreter did not start: %s' % error)
                 with open(os.open(failed_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as stream:
                     stream.write(error + '\n')
                 return None

@@ -632,7 +632,8 @@ class _Job:
         except SystemExit as ex:
             status = _exit_status(ex)
         except BaseException as ex:  # pylint: disable=broad-except
-            tb = ex.__traceback__.tb_next if ex.__traceback__ is not None else None
+            tb = ex.__traceback__.tb_next if ex.__traceback__ is not None else None  # without this frame
+            ex.__traceback__ = tb
             sys.last_type, sys.last_value, sys.last_traceback = type(ex), ex, tb
             try:
                 sys.excepthook(type(ex), ex, tb)

@@ -169,9 +169,13 @@ def access_policy_arns(client):
 # -- tags and waits -----------------------------------------------------------------------------------
 
 
-def wait_or_fail(module, describe, done, failed=None, what="resource"):
-    """wait_until with the module's wait_timeout; a failure or time-out fails the module."""
+def wait_or_fail(module, describe, done, failed=None, what="resource", timed_out=None):
+    """wait_until with the module's wait_timeout; a failure or time-out fails the module. ``timed_out`` is added to the
+    message of a time-out (not of a failure): what goes on meanwhile, and what to do."""
     try:
         return wait_until(describe, done, module.params["wait_timeout"], delay=10, failed=failed, what=what)
     except WaitTimeout as error:
-        module.fail_json(msg=str(error), last=to_ansible(error.last))
+        message = str(error)
+        if timed_out and error.last is not None and not (failed and failed(error.last)):
+            message = "%s; %s" % (message, timed_out)
+        module.fail_json(msg=message, last=to_ansible(error.last))

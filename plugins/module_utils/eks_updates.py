@@ -65,7 +65,13 @@ def wait_for_update(module, client, update, cluster_name, nodegroup_name=None):
         return None
 
     what = "the %s of %s" % (update["type"], nodegroup_name or cluster_name)
-    return wait_or_fail(module, describe, lambda current: current["status"] == "Successful", failed, what=what)
+    # EKS goes on with an update the wait gave up on: a rolling update of a nodegroup replaces its nodes a batch
+    # (maxUnavailable) at a time, several minutes a batch, so a large nodegroup outlasts a wait_timeout that suits a
+    # small one (aws-quickstart/quickstart-amazon-eks#377: 20 nodes took over an hour).
+    timed_out = ("EKS goes on with update %s; run again to wait for it (no other update is started while it runs)%s"
+                 % (update["id"], ", or give a wait_timeout that covers replacing every node, a batch of maxUnavailable nodes "
+                    "every few minutes" if nodegroup_name else ""))
+    return wait_or_fail(module, describe, lambda current: current["status"] == "Successful", failed, what=what, timed_out=timed_out)
 
 
 def run_updates(module, client, calls, cluster_name, nodegroup_name=None):

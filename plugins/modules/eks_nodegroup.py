@@ -134,7 +134,12 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: How long to wait, in seconds, for each creation, update or deletion.
+    description:
+      - How long to wait, in seconds, for each creation, update or deletion.
+      - A version update replaces the nodes in a rolling update, O(update_config.max_unavailable) nodes at a
+        time, several minutes a batch; a nodegroup of 20 nodes at V(1) takes over an hour. Give a time-out
+        that covers it, or run again after a time-out, as EKS goes on with the update; the next run waits
+        for it and starts no other.
     type: int
     default: 1200
 extends_documentation_fragment:
@@ -373,7 +378,10 @@ def wait_for(module, client, done, failed_states, what):
         issues = "; ".join(issue.get("message", issue.get("code", "")) for issue in nodegroup.get("health", {}).get("issues", []))
         return "the nodegroup is %s %s" % (nodegroup["status"], issues)
 
-    return wait_or_fail(module, lambda: describe_nodegroup(client, params["cluster_name"], params["name"]), done, failed, what=what)
+    timed_out = ("EKS goes on with what the nodegroup is doing; run again to wait for it. A version update replaces the nodes "
+                 "a batch of maxUnavailable at a time, every few minutes, so a large nodegroup needs a wait_timeout to match")
+    return wait_or_fail(module, lambda: describe_nodegroup(client, params["cluster_name"], params["name"]), done, failed, what=what,
+                        timed_out=timed_out)
 
 
 def wait_active(module, client, what):

@@ -243,3 +243,18 @@ def test_addon_updates_can_be_described(eks):
     eks.create_addon(clusterName=cluster, addonName="coredns")
     update = eks.update_addon(clusterName=cluster, addonName="coredns", configurationValues='{"replicaCount": 3}')["update"]
     assert eks.describe_update(name=cluster, addonName="coredns", updateId=update["id"])["update"] == update
+
+
+def test_a_version_update_rolls_the_nodes_a_batch_at_a_time():
+    """EKS replaces a nodegroup's nodes maxUnavailable at a time, minutes a batch (issue 13 #22)."""
+    from types import SimpleNamespace  # pylint: disable=import-outside-toplevel
+
+    from aws_emulator.handlers import eks_clusters  # pylint: disable=import-outside-toplevel
+
+    def nodegroup(desired, **update_config):
+        return SimpleNamespace(scaling_config={"desiredSize": desired}, update_config=update_config)
+
+    per_batch = eks_clusters.ROLLING_MINUTES_PER_BATCH
+    assert eks_clusters.rolling_minutes(nodegroup(20, maxUnavailable=1)) == 20 * per_batch > 60
+    assert eks_clusters.rolling_minutes(nodegroup(5, maxUnavailable=2)) == 3 * per_batch
+    assert eks_clusters.rolling_minutes(nodegroup(10, maxUnavailablePercentage=50)) == 2 * per_batch

@@ -58,9 +58,10 @@ def scale():
     return float(os.environ.get(SCALE_VARIABLE) or 0)
 
 
-def seconds(kind):
-    """Emulator seconds a transition of this kind lasts (0 unless the latency model is on)."""
-    return REAL_MINUTES.get(kind, 0) * scale()
+def seconds(kind, minutes=None):
+    """Emulator seconds a transition of this kind lasts (0 unless the latency model is on); ``minutes`` stands in for
+    REAL_MINUTES when the real duration depends on the resource (a rolling update, node by node)."""
+    return (REAL_MINUTES.get(kind, 0) if minutes is None else minutes) * scale()
 
 
 def stale_seconds(kind):
@@ -68,9 +69,9 @@ def stale_seconds(kind):
     return STALE_MINUTES.get(kind, 0) * scale()
 
 
-def deadline(kind):
+def deadline(kind, minutes=None):
     """The monotonic time a transition of this kind started now ends at; 0 when it ends at once."""
-    duration = seconds(kind)
+    duration = seconds(kind, minutes)
     return time.monotonic() + duration if duration > 0 else 0
 
 
@@ -107,15 +108,15 @@ def install(cls, name):
         setattr(cls, name, TransitionalAttribute(name))
 
 
-def begin(resource, status, kind):
-    """Show ``status`` for seconds(kind), then the settled value; returns the seconds (0: settled at once)."""
-    until = deadline(kind)
+def begin(resource, status, kind, minutes=None):
+    """Show ``status`` for seconds(kind, minutes), then the settled value; returns the seconds (0: settled at once)."""
+    until = deadline(kind, minutes)
     if until:
         stale = stale_seconds(kind)
         resource.__dict__[TRANSITION] = (status, until, time.monotonic() + stale if stale > 0 else 0)
     else:
         resource.__dict__.pop(TRANSITION, None)
-    return seconds(kind)
+    return seconds(kind, minutes)
 
 
 def end(resource):

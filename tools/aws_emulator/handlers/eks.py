@@ -27,7 +27,7 @@ import yaml
 from aws_emulator import latency
 from aws_emulator.handlers import eks_catalog as catalog
 from aws_emulator.handlers.base import RestJsonHandler, ServiceError
-from aws_emulator.handlers.eks_clusters import ClusterUpdates, updates_of
+from aws_emulator.handlers.eks_clusters import ClusterUpdates, shown_update, updates_of
 
 DEFAULT_REGION = "us-east-1"  # moto's, should a request carry no credential scope
 DEFAULT_PAGE_SIZE = 100
@@ -404,9 +404,10 @@ class EksExtensions(ClusterUpdates, RestJsonHandler):
             "params": [{"type": kind, "value": value} for kind, value in changes.items() if value is not None],
             "createdAt": addon["modifiedAt"],
             "errors": [],
+            "_until": addon["_until"],  # DescribeUpdate says Successful once it is over (eks_clusters.shown_update)
         }
         updates_of(addon)[update["id"]] = update  # for DescribeUpdate (eks_clusters.py)
-        return {"update": copy.deepcopy(update)}
+        return {"update": shown_update(update)}
 
     def delete_addon(self, clusterName, addonName, **_):
         """preserve has no effect: there are no Kubernetes objects to keep."""

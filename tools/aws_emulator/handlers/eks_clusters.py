@@ -14,7 +14,11 @@ What moto does differently from AWS, and is served here whole:
 - UpdateClusterVersion, AssociateEncryptionConfig, UpdateNodegroupVersion and DescribeUpdate: missing.
 
 Updates settle at once: each answer already says Successful, and DescribeUpdate says the same. They are
-kept on the object they changed (cluster, nodegroup, or addon record), so they go with it.
+kept on the object they changed (cluster, nodegroup, or addon record), so they go with it. The exception
+is a nodegroup version update with the latency model on: EKS replaces the nodes in a rolling update, a few
+at a time (updateConfig.maxUnavailable), roughly ROLLING_MINUTES_PER_BATCH real minutes a batch
+(aws-quickstart/quickstart-amazon-eks#377: 20 nodes took over an hour at maxUnavailable 1), so the update is
+InProgress and the nodegroup UPDATING for as long as its size says.
 """
 
 # The operation methods take the API's input members, camelCase, as keyword arguments.
@@ -27,6 +31,8 @@ import re
 import time
 import uuid
 from datetime import datetime, timezone
+
+from aws_emulator import latency
 
 from aws_emulator.handlers.base import ServiceError
 from aws_emulator.handlers.eks_catalog import DEFAULT_KUBERNETES_VERSION, creatable_versions
@@ -207,6 +213,18 @@ def complete_nodegroup(cluster, nodegroup, params):
     nodegroup.remote_access = params.get("remoteAccess")  # AWS shows none unless asked for
 
 
+# Real minutes EKS takes to replace one batch of nodes in a rolling (version) update.
+ROLLING_MINUTES_PER_BATCH = 4
+
+
+def rolling_minutes(nodegroup):
+    """Real minutes a version update of the nodegroup lasts: one batch of maxUnavailable nodes after the other."""
+    desired = (nodegroup.scaling_config or {}).get("desiredSize") or 1
+    config = nodegroup.update_config or {}
+    batch = config.get("maxUnavailable") or max(1, desired * (config.get("maxUnavailablePercentage") or 0) // 100)
+    return ROLLING_MINUTES_PER_BATCH * -(-desired // batch)
+
+
 def updates_of(resource):
     """The updates kept for a moto cluster or nodegroup, or an addon record: {id: update}."""
     if isinstance(resource, dict):
@@ -214,18 +232,27 @@ def updates_of(resource):
     return vars(resource).setdefault("emulator_updates", {})
 
 
-def record_update(resource, kind, params):
-    """A new update of the resource, settled at once; returns the answer to send."""
+def record_update(resource, kind, params, until=0):
+    """A new update of the resource, settled at once (or InProgress until the monotonic time ``until``); returns the answer."""
     update = {
         "id": str(uuid.uuid4()),
-        "status": "Successful",
+        "status": "InProgress" if latency.pending(until) else "Successful",
+        "_until": until,
         "type": kind,
         "params": [{"type": name, "value": value} for name, value in params],
         "createdAt": time.time(),
         "errors": [],
     }
     updates_of(resource)[update["id"]] = update
-    return {"update": copy.deepcopy(update)}
+    return {"update": shown_update(update)}
+
+
+def shown_update(update):
+    """An update as AWS shows it: Successful once its time is up."""
+    shown = copy.deepcopy(dict((key, value) for key, value in update.items() if not key.startswith("_")))
+    if shown["status"] == "InProgress" and not latency.pending(update.get("_until")):
+        shown["status"] = "Successful"
+    return shown
 
 
 def as_json(value):
@@ -330,7 +357,7 @@ class ClusterUpdates:
         update = updates_of(resource).get(updateId)
         if update is None:
             raise ServiceError("ResourceNotFoundException", f"No update found for ID: {updateId}", 404)
-        return {"update": copy.deepcopy(update)}
+        return {"update": shown_update(update)}
 
     # -- nodegroups ------------------------------------------------------------------------------------
 
@@ -403,4 +430,7 @@ class ClusterUpdates:
             raise invalid(f"Nodegroup {nodegroupName} is already at version {target} with release version {release}.")
         nodegroup.version, nodegroup.release_version = target, release
         nodegroup.modified_at = datetime.now(timezone.utc)
-        return record_update(nodegroup, "VersionUpdate", [("Version", target), ("ReleaseVersion", release)])
+        minutes = rolling_minutes(nodegroup)
+        latency.begin(nodegroup, "UPDATING", "eks.nodegroup.version_update", minutes)
+        return record_update(nodegroup, "VersionUpdate", [("Version", target), ("ReleaseVersion", release)],
+                             latency.deadline("eks.nodegroup.version_update", minutes))

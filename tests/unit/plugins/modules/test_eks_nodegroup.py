@@ -5,8 +5,11 @@ import boto3
 import pytest
 
 from ansible_collections.gameops.platform.plugins.modules import eks_nodegroup
-from conftest import run_module
+from conftest import Emulator, free_port, run_module
 from test_eks_cluster import statuses_first
+
+from aws_emulator import __main__ as emulator_cli
+from aws_emulator import latency
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -225,3 +228,39 @@ def test_a_nodegroup_being_deleted_is_only_waited_for(aws_env, args, monkeypatch
     assert result["changed"] is False and aws_env.mutations_since(mark) == []
     refused = run_module(eks_nodegroup, dict(args, labels={}))
     assert refused["failed"] is True and "is being deleted" in refused["msg"]
+
+
+@pytest.fixture(scope="module")
+def slow_emulator(tmp_path_factory):
+    """An emulator with the latency model on, 0.2 s a real minute: a rolling update of 4 nodes, one at a time, takes 3.2 s."""
+    running = Emulator(tmp_path_factory.mktemp("slow-eks-emulator"), free_port())
+    emulator_cli.start("127.0.0.1", running.port, running.state_dir, settings={latency.SCALE_VARIABLE: "0.2"})
+    yield running
+    emulator_cli.stop(running.state_dir)
+
+
+def test_a_rolling_update_that_outlasts_the_wait_says_it_goes_on(slow_emulator, monkeypatch):
+    """A version update replaces the nodes a batch at a time (issue 13 #22): a wait too short for it fails saying EKS goes
+    on, and the next run waits for that update instead of starting another."""
+    for key, value in slow_emulator.env().items():
+        monkeypatch.setenv(key, value)
+    ec2, iam, eks = boto3.client("ec2"), boto3.client("iam"), boto3.client("eks")
+    vpc_id = ec2.create_vpc(CidrBlock="10.61.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.61.%d.0/24" % index)["Subnet"]["SubnetId"] for index in range(2)]
+    node_role = iam.create_role(RoleName="eks-node-slow", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    eks.create_cluster(name="rolling", version="1.31", roleArn=node_role, resourcesVpcConfig={"subnetIds": subnets})
+    eks.get_waiter("cluster_active").wait(name="rolling", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    args = dict(cluster_name="rolling", name="workers", node_role_arn=node_role, subnet_ids=subnets, instance_types=["m7i.large"],
+                scaling=dict(min_size=1, max_size=4, desired_size=4), update_config=dict(max_unavailable=1), wait_timeout=60)
+    assert run_module(eks_nodegroup, args)["nodegroup"]["status"] == "ACTIVE"
+    eks.update_cluster_version(name="rolling", version="1.32")
+    eks.get_waiter("cluster_active").wait(name="rolling", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+    timed_out = run_module(eks_nodegroup, dict(args, version="1.32", wait_timeout=1))
+    assert timed_out["failed"] is True and "timed out" in timed_out["msg"], timed_out
+    assert "EKS goes on with update" in timed_out["msg"] and "run again to wait for it" in timed_out["msg"]
+    assert described(args)["status"] == "UPDATING"
+    mark = slow_emulator.mark()
+    again = run_module(eks_nodegroup, dict(args, version="1.32"))
+    assert again["changed"] is False and slow_emulator.mutations_since(mark) == []
+    assert (again["nodegroup"]["status"], again["nodegroup"]["version"]) == ("ACTIVE", "1.32")

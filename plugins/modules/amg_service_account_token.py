@@ -191,7 +191,7 @@ def ensure_service_account(module, client, workspace_id):
     if module.check_mode:
         return True, dict(id=None, name=params["service_account"], grafanaRole=params["grafana_role"])
     account = amg.when_settled(client.create_workspace_service_account, workspaceId=workspace_id, name=params["service_account"],
-                                                      grafanaRole=params["grafana_role"])
+                               grafanaRole=params["grafana_role"])
     account.pop("ResponseMetadata", None)
     account.pop("workspaceId", None)
     return True, account
@@ -214,11 +214,11 @@ def mint(module, client, workspace_id):
     for token in doomed:
         try:
             amg.when_settled(client.delete_workspace_service_account_token, workspaceId=workspace_id, serviceAccountId=account["id"],
-                                                          tokenId=token["id"])
+                             tokenId=token["id"])
         except is_boto3_error_code("ResourceNotFoundException"):
             pass  # deleted meanwhile by another run
     minted = amg.when_settled(client.create_workspace_service_account_token, workspaceId=workspace_id, serviceAccountId=account["id"],
-                                                           name=params["token_name"], secondsToLive=params["seconds_to_live"])
+                              name=params["token_name"], secondsToLive=params["seconds_to_live"])
     token = minted["serviceAccountToken"]
     listed = next((item for item in amg.list_tokens(client, workspace_id, account["id"]) if item["id"] == token["id"]), None)
     result = token_view(listed or dict(token, expiresAt=planned["expires_at"]), key=token["key"])
@@ -239,7 +239,7 @@ def remove(module, client, workspace_id):
     try:
         if token is not None:
             amg.when_settled(client.delete_workspace_service_account_token, workspaceId=workspace_id, serviceAccountId=account["id"],
-                                                          tokenId=token["id"])
+                             tokenId=token["id"])
         if params["delete_service_account"]:
             amg.when_settled(client.delete_workspace_service_account, workspaceId=workspace_id, serviceAccountId=account["id"])
     except is_boto3_error_code("ResourceNotFoundException"):

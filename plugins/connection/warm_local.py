@@ -10,7 +10,7 @@ name: warm_local
 short_description: Execute on the controller, running Python modules in forks of a warm interpreter
 version_added: 0.1.0
 description:
-  - Behaves as M(ansible.builtin.local) (it is a subclass of it), except for one kind of command, the
+  - Behaves as P(ansible.builtin.local#connection) (it is a subclass of it), except for one kind of command, the
     run of an AnsiballZ Python module by the module interpreter, with or without pipelining.
   - Such a command is run in a fork of a warm interpreter of that same interpreter path, one per
     controller process (C(ansible-playbook) run), started on first use and stopped when that
@@ -22,7 +22,7 @@ description:
     environment (the task's C(environment), the shell's own changes), arguments, working
     directory, umask, descriptors, standard streams, C(sys.argv), C(sys.path) and C(__main__); its
     exit status, signals and the shell's report of a signal are those of the plain local connection.
-  - Anything else runs exactly as M(ansible.builtin.local) runs it, by the same code. That covers any
+  - Anything else runs exactly as P(ansible.builtin.local#connection) runs it, by the same code. That covers any
     command that is not a module run, non-Python and old-style modules, async tasks (the
     async wrapper), become, another shell than dash as C(/bin/sh), and a payload whose
     C(ansible/) files differ from the files the warm parent imported (another ansible-core).
@@ -56,7 +56,7 @@ options:
     type: bool
     default: true
     description:
-      - Run Python modules in forks of the warm interpreter. When false, the plugin is M(ansible.builtin.local).
+      - Run Python modules in forks of the warm interpreter. When false, the plugin is P(ansible.builtin.local#connection).
     env:
       - name: ANSIBLE_WARM_LOCAL
     vars:
@@ -335,7 +335,7 @@ class Connection(LocalConnection):
             if in_data is not None or not os.path.isabs(script) or not script.endswith('.py') or not os.path.isfile(script):
                 return None
             source = b''
-        cwd = to_text(self.cwd, errors='surrogate_or_strict') if self.cwd is not None else os.getcwd()
+        cwd = os.path.abspath(to_text(self.cwd, errors='surrogate_or_strict')) if self.cwd is not None else os.getcwd()
         if not os.path.isdir(cwd):
             return None
         base = dict(os.environ)
@@ -519,6 +519,8 @@ class Connection(LocalConnection):
                             control[:] = rest
                             message = json.loads(line)
                             if 'fallback' in message:
+                                if pid is not None:
+                                    raise AnsibleConnectionFailure('warm_local: module process %d started, then: %s' % (pid, message['fallback']))
                                 display.vvv('warm_local: plain local run (%s)' % message['fallback'])
                                 return None
                             if 'pid' in message:

@@ -356,6 +356,7 @@ def _check_request(header, source):
 def _handle(conn):
     """Handler process. Returns a job for the module process, or exits."""
     fds = []
+    started = False
     try:
         header, source, fds = _recv_request(conn)
         if len(fds) != 3:
@@ -381,6 +382,7 @@ def _handle(conn):
             pass
         for fd in fds:
             os.close(fd)
+        started = True
         _send(conn, pid=pid)
         while True:
             try:
@@ -397,10 +399,11 @@ def _handle(conn):
             pass
     except Exception as ex:  # pylint: disable=broad-except
         _log('handler failed: %r' % (ex,))
-        try:
-            _send(conn, fallback='handler failed: %r' % (ex,))
-        except OSError:
-            pass
+        if not started:  # once the module runs, the plugin must never run it a second time
+            try:
+                _send(conn, fallback='handler failed: %r' % (ex,))
+            except OSError:
+                pass
     os._exit(0)
 
 
@@ -704,6 +707,9 @@ def main(config_fd, ready_fd):
     import gc  # pylint: disable=import-outside-toplevel
 
     gc.collect()
+    # Everything loaded so far is never collected: module processes neither traverse nor free it (the
+    # models a module process does not take stay untouched, shared with the parent, until it exits).
+    gc.freeze()
     listener = _listen(config['socket_path'])
     _log('serving %s for controller %s with %d models' % (config['socket_path'], config['controller_pid'], len(_MODEL_CACHE)))
     return serve(config, listener, ready_fd)

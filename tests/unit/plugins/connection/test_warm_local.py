@@ -383,6 +383,17 @@ def children(pid):
     return found
 
 
+@pytest.mark.skipif(not os.access("/usr/bin/python3", os.X_OK), reason="no system python3")
+def test_another_interpreter_as_local(project):
+    """An interpreter without ansible-core: its warm parent cannot preload, so its modules run the plain local way."""
+    tasks = [{"name": "system python", "probe": {"mode": "stderr_noise"}, "vars": {"ansible_python_interpreter": "/usr/bin/python3"},
+              "environment": AWS_ENV, "ignore_errors": True},
+             {"name": "ping", "ansible.builtin.ping": {}, "vars": {"ansible_python_interpreter": "/usr/bin/python3"}}]
+    results = compare_runs(project, tasks, pipelinings=(True,))
+    assert results[1]["status"] == "ok"
+    assert warm_count(project, tasks) == 0
+
+
 def test_signal_to_the_worker_reaches_the_module(project, tmp_path):
     """A worker told to stop (SIGTERM, as ansible-playbook stops its workers) passes it to its process
     group (WorkerProcess._term): the module gets it, as it does under the plain local connection."""

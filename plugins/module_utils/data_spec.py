@@ -12,30 +12,9 @@ import re
 # ECR's own rule for repository names (CreateRepository), at 2 to 256 characters.
 REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 
-LOG_STORAGE_OPTIONS = dict(
-    bucket_name=dict(type="str"),
-    retention_days=dict(type="int", default=30),
-    kms_key_arn=dict(type="str", no_log=False),
-    versioning=dict(type="bool", default=False),
-)
 
-REGISTRY_OPTIONS = dict(
-    prefix=dict(type="str", default=""),
-    repositories=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(
-            name=dict(type="str", required=True),
-            scan_on_push=dict(type="bool", default=True),
-            image_tag_mutability=dict(type="str", default="IMMUTABLE", choices=["MUTABLE", "IMMUTABLE"]),
-            keep_last=dict(type="int", default=30),
-        ),
-    ),
-)
-
-
-def check_log_storage(log_storage, platform_id, errors):
+def check_log_storage(log_storage, platform, errors):
+    platform_id = platform["id"]
     if log_storage["retention_days"] < 1:
         errors.append("platform.log_storage.retention_days: %d; logs must be kept at least 1 day" % log_storage["retention_days"])
     bucket = log_storage["bucket_name"] or "%s-loki" % platform_id
@@ -44,7 +23,7 @@ def check_log_storage(log_storage, platform_id, errors):
     return dict(log_storage, bucket_name=bucket)
 
 
-def check_registry(registry, errors):
+def check_registry(registry, platform, errors):
     for index, repository in enumerate(registry["repositories"]):
         name = "%s/%s" % (registry["prefix"], repository["name"]) if registry["prefix"] else repository["name"]
         if not (2 <= len(name) <= 256 and REPOSITORY_NAME.match(name)):
@@ -62,24 +41,8 @@ CACHE_NODE_TYPE = re.compile(r"^cache\.([a-z0-9]+)\.([a-z0-9]+)$")
 CACHE_MAX_REPLICAS = 5
 CACHE_MAX_RETENTION_DAYS = 35
 
-CACHE_OPTIONS = dict(
-    engine=dict(type="str", default="valkey", choices=["valkey", "redis"]),
-    engine_version=dict(type="str", default="8.0"),
-    node_type=dict(type="str", default="cache.t4g.small"),
-    cluster_mode=dict(type="bool", default=False),
-    shards=dict(type="int", default=1),
-    replicas_per_shard=dict(type="int", default=1),
-    multi_az=dict(type="bool", default=False),
-    transit_encryption=dict(type="bool", default=True),
-    at_rest_encryption=dict(type="bool", default=True),
-    auth=dict(type="bool", default=True),
-    snapshot_retention_days=dict(type="int", default=1),
-    port=dict(type="int", default=6379),
-    maintenance_window=dict(type="str", default="sun:05:00-sun:06:00"),
-)
 
-
-def check_cache(cache, errors):
+def check_cache(cache, platform, errors):
     if cache["cluster_mode"] and cache["shards"] < 1:
         errors.append("platform.cache.shards: %d; cluster mode needs at least 1 shard" % cache["shards"])
     if not cache["cluster_mode"] and cache["shards"] != 1:

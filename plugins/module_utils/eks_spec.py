@@ -25,74 +25,6 @@ ACCESS_POLICIES = ["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "Amazo
 PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/.+$")
 LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 
-NODE_GROUP_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    instance_types=dict(type="list", elements="str", default=["t3.large"]),
-    capacity_type=dict(type="str", default="ON_DEMAND", choices=["ON_DEMAND", "SPOT"]),
-    ami_type=dict(type="str", default="AL2023_x86_64_STANDARD", choices=AMI_TYPES),
-    min_size=dict(type="int", default=1),
-    max_size=dict(type="int", default=3),
-    desired_size=dict(type="int"),
-    disk_size=dict(type="int", default=50),
-    labels=dict(type="dict", default={}),
-    taints=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(
-            key=dict(type="str", required=True, no_log=False),
-            value=dict(type="str"),
-            effect=dict(type="str", required=True, choices=["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]),
-        ),
-    ),
-)
-
-EKS_OPTIONS = dict(
-    version=dict(type="str", required=True),
-    endpoint=dict(
-        type="dict",
-        default={},
-        options=dict(
-            public_access=dict(type="bool", default=True),
-            private_access=dict(type="bool", default=True),
-            public_access_cidrs=dict(type="list", elements="str", default=["0.0.0.0/0"]),
-        ),
-    ),
-    logging=dict(type="list", elements="str", default=["api", "audit", "authenticator"], choices=LOG_TYPES),
-    secrets_encryption=dict(type="bool", default=True),
-    authentication_mode=dict(type="str", default="API_AND_CONFIG_MAP", choices=["API", "API_AND_CONFIG_MAP"]),
-    # How in-cluster workloads (Alloy, Loki, ...) get AWS credentials: EKS Pod Identity or IRSA.
-    workload_identity=dict(type="str", default="pod_identity", choices=["pod_identity", "irsa"]),
-    node_groups=dict(type="list", elements="dict", required=True, options=NODE_GROUP_OPTIONS),
-    addons=dict(
-        type="list",
-        elements="dict",
-        options=dict(
-            name=dict(type="str", required=True),
-            version=dict(type="str", default="latest"),
-            configuration_values=dict(type="dict"),
-        ),
-    ),
-    access_entries=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(
-            principal_arn=dict(type="str", required=True),
-            kubernetes_groups=dict(type="list", elements="str", default=[]),
-            policies=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    policy=dict(type="str", required=True, choices=ACCESS_POLICIES),
-                    namespaces=dict(type="list", elements="str", default=[]),
-                ),
-            ),
-        ),
-    ),
-)
-
 
 def _check_node_group(index, group, errors):
     field = "platform.eks.node_groups[%d]" % index
@@ -143,8 +75,9 @@ def _check_endpoint(endpoint, errors):
             errors.append("platform.eks.endpoint.public_access_cidrs: %r is not a valid CIDR" % cidr)
 
 
-def normalize_eks(eks, platform_id, errors):
+def check_eks(eks, platform, errors):
     """Check the eks section (already type-checked) and return it normalized."""
+    platform_id = platform["id"]
     if eks["version"] not in KUBERNETES_VERSIONS:
         errors.append("platform.eks.version: %r is not a supported Kubernetes version; allowed: %s" % (eks["version"], ", ".join(KUBERNETES_VERSIONS)))
     _check_endpoint(eks["endpoint"], errors)

@@ -28,102 +28,6 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DURATION = re.compile(r"^[0-9]+(ms|s|m|h)$")
 IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
-RESOURCE_OPTIONS = dict(cpu=dict(type="str"), memory=dict(type="str"))
-
-APP_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    # A repository of platform.registry (its short name), or a full image reference with a '/'.
-    image=dict(type="str"),
-    tag=dict(type="str"),
-    port=dict(type="int", default=8080),
-    replicas=dict(type="int", default=2),
-    health_path=dict(type="str", default="/health"),
-    hpa=dict(
-        type="dict",
-        options=dict(
-            min=dict(type="int", default=2),
-            max=dict(type="int", default=4),
-            cpu_percent=dict(type="int", default=70),
-            memory_percent=dict(type="int"),
-        ),
-    ),
-    resources=dict(
-        type="dict",
-        apply_defaults=True,
-        options=dict(
-            requests=dict(type="dict", apply_defaults=True, options=dict(
-                cpu=dict(type="str", default="100m"), memory=dict(type="str", default="256Mi"))),
-            limits=dict(type="dict", apply_defaults=True, options=dict(
-                cpu=dict(type="str"), memory=dict(type="str", default="512Mi"))),
-        ),
-    ),
-    ingress=dict(
-        type="dict",
-        options=dict(
-            host=dict(type="str", required=True),
-            path=dict(type="str", default="/"),
-            tls=dict(type="bool", default=True),
-        ),
-    ),
-    websocket=dict(type="bool", default=False),
-    valkey=dict(type="bool", default=True),
-    env=dict(type="dict", default={}),
-)
-
-KUBERNETES_OPTIONS = dict(
-    delivery=dict(type="str", default="render"),
-    render_dir=dict(type="str", default=""),
-    gitops=dict(type="str", default="flux"),
-    namespaces=dict(
-        type="dict",
-        apply_defaults=True,
-        options=dict(
-            apps=dict(type="str", default="queue-system"),
-            observability=dict(type="str", default="observability"),
-        ),
-    ),
-    addons=dict(
-        type="dict",
-        apply_defaults=True,
-        options=dict(
-            metrics_server=dict(type="bool", default=True),
-            kube_state_metrics=dict(type="bool", default=True),
-            external_secrets=dict(type="bool", default=True),
-            ingress=dict(type="str", default="alb"),
-            certificate_arn=dict(type="str", default=""),
-            cert_manager=dict(type="bool", default=False),
-            acme_email=dict(type="str", default=""),
-            acme_server=dict(type="str", default="https://acme-v02.api.letsencrypt.org/directory"),
-            karpenter=dict(
-                type="dict",
-                apply_defaults=True,
-                options=dict(
-                    enabled=dict(type="bool", default=False),
-                    interruption_queue=dict(type="str", default=""),
-                    capacity_types=dict(type="list", elements="str", default=["spot", "on-demand"]),
-                    instance_categories=dict(type="list", elements="str", default=["c", "m", "t"]),
-                    cpu_limit=dict(type="int", default=100),
-                    consolidate_after=dict(type="str", default="1m"),
-                ),
-            ),
-        ),
-    ),
-    apps=dict(type="list", elements="dict", default=[], options=APP_OPTIONS),
-    observability=dict(
-        type="dict",
-        apply_defaults=True,
-        options=dict(
-            enabled=dict(type="bool", default=True),
-            loki_retention_days=dict(type="int"),
-            otlp_grpc_port=dict(type="int", default=4317),
-            otlp_http_port=dict(type="int", default=4318),
-            scrape_interval=dict(type="str", default="30s"),
-            alloy_replicas=dict(type="int", default=2),
-            redis_exporter=dict(type="bool", default=True),
-        ),
-    ),
-)
-
 
 def _choice(value, allowed, field, errors):
     if value not in allowed:
@@ -265,13 +169,11 @@ def _observability(observability, sections, errors):
 
 
 def check_kubernetes(kubernetes, sections, errors):
-    """Check the section against the others (``sections``: normalized eks, log_storage, registry, cache) and normalize it."""
+    """Check the section against the others (``sections``, the platform: normalized eks, log_storage, registry, cache) and normalize it."""
     field = "platform.kubernetes"
     _choice(kubernetes["delivery"], DELIVERY_MODES, field + ".delivery", errors)
     _choice(kubernetes["gitops"], GITOPS_TOOLS, field + ".gitops", errors)
-    eks = sections.get("eks")
-    if not eks:
-        errors.append("%s: needs platform.eks (the cluster it deploys to)" % field)
+    eks = sections.get("eks")  # preflight refuses the section without it (meta/layers.yml: needs eks)
     for key, namespace in sorted(kubernetes["namespaces"].items()):
         if not DNS_LABEL.match(namespace):
             errors.append("%s.namespaces.%s: %r is not a valid namespace name" % (field, key, namespace))

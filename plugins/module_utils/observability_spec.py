@@ -20,47 +20,13 @@ RULE_SETS = ("queue", "valkey", "eks", "gamepulse")
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 ALIAS = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
-METRICS_OPTIONS = dict(
-    alias=dict(type="str"),
-    rule_sets=dict(type="list", elements="str", default=["queue", "valkey", "eks"]),
-    alert_sns_topic_arn=dict(type="str"),
-)
 
 # The shape of gameops.platform.amg_workspace's saml option, so the spec passes through unchanged.
-SAML_OPTIONS = dict(
-    idp_metadata=dict(type="dict", options=dict(url=dict(type="str"), xml=dict(type="str"))),
-    assertion_attributes=dict(
-        type="dict",
-        options=dict((name, dict(type="str")) for name in ("name", "login", "email", "groups", "role", "org")),
-    ),
-    role_values=dict(
-        type="dict",
-        options=dict(admin=dict(type="list", elements="str", default=[]), editor=dict(type="list", elements="str", default=[])),
-    ),
-    allowed_organizations=dict(type="list", elements="str"),
-    login_validity_duration=dict(type="int"),
-)
-
-GRAFANA_OPTIONS = dict(
-    workspace_name=dict(type="str"),
-    version=dict(type="str"),
-    account_access_type=dict(type="str", default="CURRENT_ACCOUNT", choices=["CURRENT_ACCOUNT", "ORGANIZATION"]),
-    authentication_providers=dict(type="list", elements="str", default=["AWS_SSO"]),
-    saml=dict(type="dict", options=SAML_OPTIONS),
-    unified_alerting=dict(type="bool", default=True),
-    plugin_admin=dict(type="bool", default=False),
-    dashboard_dirs=dict(type="list", elements="path", default=[]),
-    prune_dashboards=dict(type="bool", default=True),
-    notification_sns_topic_arns=dict(type="list", elements="str", default=[]),
-)
-
-OBSERVABILITY_OPTIONS = dict(
-    metrics=dict(type="dict", options=METRICS_OPTIONS),
-    grafana=dict(type="dict", options=GRAFANA_OPTIONS),
-)
 
 
-def _check_metrics(metrics, platform_id, errors):
+def check_metrics(metrics, platform, errors):
+    """Check the metrics section (already type-checked) and return it normalized."""
+    platform_id = platform["id"]
     field = "platform.observability.metrics"
     alias = metrics["alias"] or platform_id
     if not ALIAS.match(alias):
@@ -90,7 +56,9 @@ def _check_saml(grafana, errors):
         errors.append("%s.login_validity_duration: %d minutes is outside 5 to 525600" % (field, saml["login_validity_duration"]))
 
 
-def _check_grafana(grafana, platform_id, errors):
+def check_grafana(grafana, platform, errors):
+    """Check the grafana section (already type-checked) and return it normalized."""
+    platform_id = platform["id"]
     field = "platform.observability.grafana"
     providers = grafana["authentication_providers"]
     if not providers:
@@ -113,15 +81,3 @@ def _check_grafana(grafana, platform_id, errors):
     if not re.match(r"^[a-zA-Z0-9-._~]{1,255}$", name):
         errors.append("%s.workspace_name: %r must be 1-255 letters, digits, '-', '.', '_' or '~'" % (field, name))
     return dict(grafana, version=version, workspace_name=name)
-
-
-def check_observability(observability, platform_id, errors):
-    """Check the observability section (already type-checked) and return it normalized."""
-    metrics = observability["metrics"]
-    grafana = observability["grafana"]
-    if grafana and not metrics:
-        errors.append("platform.observability.grafana: needs platform.observability.metrics, the workspace its dashboards query")
-    return dict(
-        metrics=_check_metrics(metrics, platform_id, errors) if metrics else None,
-        grafana=_check_grafana(grafana, platform_id, errors) if grafana else None,
-    )

@@ -15,20 +15,32 @@ version_added: 0.1.0
 description:
   - Checks the whole environment spec of a platform (the C(platform) variable of an inventory)
     before any AWS call is made, and returns it with defaults filled in, availability zones
-    resolved and subnet CIDRs planned.
-  - Every problem found is reported at once, each naming its field and what is allowed.
-  - Makes no AWS call and never changes anything.
+    resolved and subnet CIDRs planned, and the plan of its layers.
+  - The layers are those of the collection's registry, C(meta/layers.yml). Each section is checked
+    against the C(spec) entry point of its layer's role (C(ansible-doc -t role gameops.platform.<layer>)),
+    then by the layer's own checks; a layer whose needs are absent is refused.
+  - Every problem found is reported at once, each naming its full field path
+    (such as C(platform.eks.node_groups[1].min_size)) and what is allowed.
+  - Runs on the controller (an action plugin). Makes no AWS call and never changes anything.
 author:
   - gameops.platform contributors (!UNKNOWN)
 options:
   spec:
     description:
-      - The platform spec. Keys are C(name), C(environment), C(region), C(tags) and C(network).
-      - C(network) holds C(cidr), C(availability_zones) (a count or a list of zone names),
-        C(nat_gateways) (V(none), V(single) or V(per_az)), C(tiers) (C(public), C(app), C(db), each
-        with a C(prefix) or one CIDR per zone in C(cidrs)), C(s3_endpoint) and C(flow_logs).
+      - The platform spec. Keys are C(name), C(environment), C(region), C(tags), and one section per layer
+        of C(meta/layers.yml) (C(network) is required).
     type: dict
     required: true
+  outputs_file:
+    description:
+      - The JSON file where the site playbook writes every layer's outputs after a run.
+    type: path
+  load_outputs:
+    description:
+      - Return the outputs of O(outputs_file) as facts C(<layer>_outputs), for a run limited to some layers
+        (C(--tags)) that needs what others published.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -82,6 +94,28 @@ platform:
       sample:
         subnets:
           - {name: queue-infra-dev-public-a, tier: public, zone: ap-northeast-2a, cidr: 10.0.0.0/24, public: true}
+plan:
+  description: The layers present and the order the site and teardown playbooks walk them in.
+  returned: success
+  type: dict
+  contains:
+    layers:
+      description: The present layers in dependency order.
+      type: list
+      elements: str
+      sample: [metrics, grafana, network, eks, cache, log_storage, registry, workload_roles, kubernetes]
+    start:
+      description: The layers whose slow creations start early.
+      type: list
+      elements: str
+    steps:
+      description: Each step of a converge, C(layer), C(role), C(tasks_from) (C(start), C(main)) and C(needs).
+      type: list
+      elements: dict
+    teardown:
+      description: The steps of a teardown, the converge's layers in reverse.
+      type: list
+      elements: dict
 errors:
   description: Every problem found, each naming its field.
   returned: failure
@@ -91,16 +125,14 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gameops.platform.plugins.module_utils.platform_spec import SpecError, validate
-
 
 def main():
-    module = AnsibleModule(argument_spec=dict(spec=dict(type="dict", required=True)), supports_check_mode=True)
-    try:
-        platform = validate(module.params["spec"])
-    except SpecError as error:
-        module.fail_json(msg="invalid platform spec:\n- " + "\n- ".join(error.errors), errors=error.errors)
-    module.exit_json(changed=False, platform=platform)
+    """The work is done by the action plugin of the same name on the controller; this is its interface."""
+    module = AnsibleModule(
+        argument_spec=dict(spec=dict(type="dict", required=True), outputs_file=dict(type="path"), load_outputs=dict(type="bool", default=False)),
+        supports_check_mode=True,
+    )
+    module.fail_json(msg="gameops.platform.platform_spec runs on the controller as an action plugin; it cannot run as a module")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.gameops.platform.plugins.module_utils.platform_spec import validate
+from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import validate
 from conftest import ROOT
 
 

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from ansible_collections.gameops.platform.plugins.module_utils.platform_spec import SpecError, validate
+from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import SpecError, validate
 
 BASE = {
     "name": "queue-infra",

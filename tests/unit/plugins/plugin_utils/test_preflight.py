@@ -1,8 +1,10 @@
+"""Preflight: the platform spec checked against the layers' role specs and their own checks, every problem at once."""
+
 import copy
 
 import pytest
 
-from ansible_collections.gameops.platform.plugins.module_utils.platform_spec import SpecError, validate
+from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import SpecError, validate
 
 VALID = {
     "name": "queue-infra",
@@ -67,7 +69,7 @@ def test_zone_list_and_default_tiers():
          "platform.network.tiers.public.cidrs[1]: 10.0.0.0/25 overlaps 10.0.0.0/24"),
         ("network.availability_zones", 5, "platform.network.availability_zones: ap-northeast-2 has 4 zones; allowed counts are 1 to 4"),
         ("network.availability_zones", ["ap-northeast-2z"], "must be distinct zones of ap-northeast-2"),
-        ("network.nat_gateways", "two", "nat_gateways must be one of: none, single, per_az, got: two"),
+        ("network.nat_gateways", "two", "platform.network.nat_gateways: must be one of: none, single, per_az, got: two"),
         ("network.colour", "blue", "platform.network.colour: unknown key; allowed here: availability_zones, cidr, flow_logs"),
         ("network.s3_endpoint", "sometimes", "s3_endpoint"),
         ("region", "mars-east-1", "platform.region: 'mars-east-1' is not a supported region"),
@@ -138,13 +140,14 @@ def node_group(**changes):
         ({"version": "1.19"}, "platform.eks.version: '1.19' is not a supported Kubernetes version; allowed: 1.29"),
         ({"node_groups": node_group(min_size=5, max_size=3)}, "platform.eks.node_groups[0]: min_size 5 must be between 0 and max_size 3"),
         ({"node_groups": node_group(desired_size=9)}, "platform.eks.node_groups[0].desired_size: 9 must lie between min_size 2 and max_size 4"),
-        ({"node_groups": node_group(taints=[{"key": "k", "effect": "NoSchedule"}])}, "effect must be one of: NO_SCHEDULE, NO_EXECUTE, PREFER_NO_SCHEDULE"),
+        ({"node_groups": node_group(taints=[{"key": "k", "effect": "NoSchedule"}])},
+         "platform.eks.node_groups[0].taints[0].effect: must be one of: NO_SCHEDULE, NO_EXECUTE, PREFER_NO_SCHEDULE"),
         ({"node_groups": node_group(capacity_type="SPOT")}, "platform.eks.node_groups[0].instance_types: SPOT needs at least two instance types"),
         ({"node_groups": node_group() + node_group()}, "platform.eks.node_groups: give at least one node group, with distinct names"),
         ({"addons": [{"name": "istio"}]}, "platform.eks.addons[0].name: 'istio' is not a known addon; allowed: vpc-cni"),
         ({"access_entries": [{"principal_arn": "admin"}]}, "platform.eks.access_entries[0].principal_arn: 'admin' is not an IAM role or user ARN"),
         ({"endpoint": {"public_access": False, "private_access": False}}, "platform.eks.endpoint: public_access and private_access cannot both be false"),
-        ({"logging": ["api", "kubelet"]}, "logging must be one or more of"),
+        ({"logging": ["api", "kubelet"]}, "platform.eks.logging: must be one or more of"),
     ],
 )
 def test_bad_eks_input_names_the_field(changes, expected):
@@ -169,7 +172,8 @@ def test_access_policies_are_shaped_for_the_module():
         ("registry", {"repositories": [{"name": "Queue-API"}]}, "platform.registry.repositories[0].name: 'Queue-API' is not a name ECR accepts"),
         ("registry", {"prefix": "queue-infra", "repositories": [{"name": "api//v1"}]}, "'queue-infra/api//v1' is not a name ECR accepts"),
         ("registry", {"repositories": [{"name": "queue-api", "keep_last": 0}]}, "platform.registry.repositories[0].keep_last: 0"),
-        ("registry", {"repositories": [{"name": "queue-api", "image_tag_mutability": "FROZEN"}]}, "image_tag_mutability must be one of"),
+        ("registry", {"repositories": [{"name": "queue-api", "image_tag_mutability": "FROZEN"}]},
+         "platform.registry.repositories[0].image_tag_mutability: must be one of"),
     ],
 )
 def test_bad_data_input_names_the_field(section, value, expected):
@@ -217,7 +221,7 @@ def test_cache_cluster_mode_with_shards_is_accepted():
         ({"snapshot_retention_days": -1}, "platform.cache.snapshot_retention_days: -1"),
         ({"port": 80}, "platform.cache.port: 80"),
         ({"maintenance_window": "sunday"}, "platform.cache.maintenance_window: 'sunday'"),
-        ({"engine": "memcached"}, "engine must be one of"),
+        ({"engine": "memcached"}, "platform.cache.engine: must be one of"),
         ({"shard": 2}, "platform.cache.shard: unknown key"),
     ],
 )
@@ -277,7 +281,7 @@ def test_kubernetes_full_image_reference_carries_its_tag():
         ({"apps": kubernetes_app(ingress={"host": "not a host"})}, "platform.kubernetes.apps[0].ingress.host: 'not a host'"),
         ({"apps": kubernetes_app(env={"BAD NAME": "x"})}, "platform.kubernetes.apps[0].env.BAD NAME: not a valid environment variable name"),
         ({"apps": kubernetes_app() + kubernetes_app()}, "platform.kubernetes.apps: the name 'queue-api' is used more than once"),
-        ({"apps": kubernetes_app(colour="blue")}, "platform.kubernetes.apps.colour: unknown key"),
+        ({"apps": kubernetes_app(colour="blue")}, "platform.kubernetes.apps[0].colour: unknown key"),
         ({"addons": {"ingress": "traefik"}}, "platform.kubernetes.addons.ingress: 'traefik' is not one of: alb, nginx, none"),
         ({"addons": {"ingress": "nginx", "cert_manager": True}}, "platform.kubernetes.addons.acme_email: ''; cert_manager needs"),
         ({"addons": {"cert_manager": True, "acme_email": "ops@example.com"}}, "platform.kubernetes.addons.cert_manager: issues certificates for ingress-nginx"),

@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright: gameops.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Preflight: the whole platform spec checked against the layer registry, before any AWS call.
+
+Each present section is checked against its role's ``<role>_spec`` argument spec, then by the layer's
+semantic checks; every problem of every section is reported at once, each with its full field path.
+"""
+
+import re
+
+from ansible_collections.gameops.platform.plugins.plugin_utils import layers as layer_registry
+from ansible_collections.gameops.platform.plugins.plugin_utils.spec_validation import validate as validate_options
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+
+# Tag keys the collection puts on everything it creates; teardown finds resources by them.
+PLATFORM_TAG = "gameops:platform"
+MANAGED_BY_TAG = "gameops:managed-by"
+
+# The keys of a spec that belong to no layer.
+CORE_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    environment=dict(type="str", required=True),
+    region=dict(type="str", required=True),
+    tags=dict(type="dict", default={}),
+)
+
+
+class SpecError(ValueError):
+    """The spec was refused; ``errors`` lists every problem found, each naming its field."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def _check_name(value, field, errors):
+    if isinstance(value, str) and not NAME_PATTERN.match(value):
+        errors.append("%s: %r must be 2-32 characters of lowercase letters, digits and '-', starting with a letter" % (field, value))
+
+
+def _sections(registry):
+    """Top-level key -> the layers under it (a layer with section a.b sits under a)."""
+    tops = {}
+    for layer in registry.values():
+        if layer.section:
+            tops.setdefault(layer.section[0], []).append(layer)
+    return tops
+
+
+def _unknown_keys(spec, registry, errors):
+    tops = _sections(registry)
+    allowed = sorted(set(CORE_OPTIONS) | set(tops))
+    for key in spec:
+        if key not in CORE_OPTIONS and key not in tops:
+            errors.append("platform.%s: unknown key; allowed here: %s" % (key, ", ".join(allowed)))
+            continue
+        nested = [layer.section[1] for layer in tops.get(key, []) if len(layer.section) > 1]
+        if nested and spec[key] is not None:
+            if not isinstance(spec[key], dict):
+                errors.append("platform.%s: must be a mapping of %s" % (key, ", ".join(nested)))
+                continue
+            for sub in spec[key]:
+                if sub not in nested:
+                    errors.append("platform.%s.%s: unknown key; allowed here: %s" % (key, sub, ", ".join(sorted(nested))))
+
+
+def _given(spec, section):
+    value = spec
+    for key in section:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _place(normalized, section, value):
+    target = normalized
+    for key in section[:-1]:
+        target = target.setdefault(key, {})
+    target[section[-1]] = value
+
+
+def _validate_section(layer, given, errors):
+    """The section checked against its role's spec; a keyed section maps names to entries, each checked."""
+    if not layer.keyed:
+        return validate_options(layer.schema(), given, layer.field, errors)
+    if not isinstance(given, dict):
+        errors.append("%s: must be a mapping of names to entries, got %s" % (layer.field, type(given).__name__))
+        return {}
+    return dict((name, validate_options(layer.schema(), entry, "%s.%s" % (layer.field, name), errors)) for name, entry in given.items())
+
+
+def _collapse(platform, registry):
+    """A top-level key whose nested sections are all absent is absent too (``observability: null``)."""
+    for top, under in _sections(registry).items():
+        if any(len(layer.section) > 1 for layer in under) and not any((platform.get(top) or {}).values()):
+            platform[top] = None
+
+
+def preflight(spec, registry=None):
+    """Check a platform spec and return ``(platform, plan)``: the spec normalized, and the layers' plan.
+
+    Raises SpecError naming every problem: unknown keys, types and choices by the layers' schemas, then
+    the layers' own checks, then what a layer needs and the spec lacks.
+    """
+    registry = registry or layer_registry.load()
+    if not isinstance(spec, dict):
+        raise SpecError(["platform: must be a mapping, got %s" % type(spec).__name__])
+    errors = []
+    _unknown_keys(spec, registry, errors)
+    core = validate_options(CORE_OPTIONS, dict((key, spec[key]) for key in CORE_OPTIONS if key in spec), "platform", errors)
+    _check_name(core.get("name"), "platform.name", errors)
+    _check_name(core.get("environment"), "platform.environment", errors)
+    platform = dict(core, id="%s-%s" % (core.get("name"), core.get("environment")))
+    present = set()
+    for layer in registry.values():
+        if not layer.section:
+            continue
+        _place(platform, layer.section, None)
+        given = _given(spec, layer.section)
+        if given is None:
+            if layer.required:
+                errors.append("%s: required" % layer.field)
+            continue
+        found_before = len(errors)
+        section = _validate_section(layer, given, errors)
+        present.add(layer.name)
+        checker = layer.checker()
+        if checker and len(errors) == found_before:
+            section = checker(section, platform, errors)
+        _place(platform, layer.section, section)
+    _collapse(platform, registry)
+    for layer in registry.values():
+        if not layer.section and set(layer.needs) <= present:
+            present.add(layer.name)
+    for name in sorted(present, key=list(registry).index):
+        for need in registry[name].needs:
+            if need not in present:
+                errors.append("%s: needs %s (the %s layer), which the spec does not have" % (registry[name].field, registry[need].field, need))
+    if errors:
+        raise SpecError(errors)
+    tags = dict(core["tags"] or {})
+    tags.update({PLATFORM_TAG: platform["id"], MANAGED_BY_TAG: layer_registry.COLLECTION})
+    platform["tags"] = tags
+    return platform, layer_registry.plan(registry, present)
+
+
+def validate(spec, registry=None):
+    """The spec normalized (see preflight)."""
+    return preflight(spec, registry)[0]

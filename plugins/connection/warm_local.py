@@ -92,6 +92,19 @@ options:
       - name: ANSIBLE_WARM_LOCAL_SERVICES
     vars:
       - name: ansible_warm_local_services
+  precompile:
+    type: list
+    elements: str
+    default: [amazon.aws, community.aws, gameops.platform]
+    description:
+      - Collections whose module utilities the warm parent compiles once (from the collection the
+        controller finds first). A zip entry of a module's payload with exactly the same source gets
+        that code, under the entry's own file name, instead of being compiled again; any other
+        source is compiled as usual.
+    env:
+      - name: ANSIBLE_WARM_LOCAL_PRECOMPILE
+    vars:
+      - name: ansible_warm_local_precompile
   idle_timeout:
     type: int
     default: 3600
@@ -134,6 +147,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import selectors
 import shlex
 import signal
@@ -217,6 +231,8 @@ def parse_module_command(cmd, shell, executable):
         return None
     interpreter = rest[0]
     script = rest[1] if len(rest) == 2 else None
+    if not interpreter.startswith('/') or (script is not None and not script.startswith('/')):
+        return None
     try:
         rebuilt = shell.build_module_command(shell.env_prefix(**assignments), '#!' + interpreter, script or '')
         rebuilt = shell.append_command(rebuilt, 'sleep 0')
@@ -286,6 +302,43 @@ def runtime_dir():
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or stat.S_IMODE(info.st_mode) & 0o077:
         raise AnsibleConnectionFailure('warm_local: %s is not a private directory of uid %d' % (path, uid))
     return path
+
+
+def collection_module_utils(names):
+    """The plugins/module_utils directories of these collections, as the controller finds them first."""
+    import sys  # pylint: disable=import-outside-toplevel
+
+    roots = list(C.COLLECTIONS_PATHS or []) + [entry for entry in sys.path if entry]
+    found = []
+    for name in names:
+        namespace, _sep, collection = name.partition('.')
+        for root in roots:
+            base = root if os.path.basename(root) == 'ansible_collections' else os.path.join(root, 'ansible_collections')
+            path = os.path.realpath(os.path.join(base, namespace, collection, 'plugins', 'module_utils'))
+            if os.path.isdir(path):
+                if path not in found:
+                    found.append(path)
+                break
+    return found
+
+
+def remove_stale(directory):
+    """Files left by warm parents of controllers that are gone (a parent that never started leaves its marker)."""
+    for name in os.listdir(directory):
+        pid, sep, rest = name.partition('-')
+        if not sep or not pid.isdigit() or not rest.endswith(('.failed', '.lock', '.sock')):
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue
+        except PermissionError:
+            continue
+        except OSError:
+            pass
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass
 
 
 class Connection(LocalConnection):
@@ -362,12 +415,13 @@ class Connection(LocalConnection):
             'services': list(self.get_option('services') or []),
             'idle_timeout': int(self.get_option('idle_timeout') or 0),
             'ansible_inits': ansiballz_inits(),
+            'precompile': collection_module_utils(self.get_option('precompile') or []),
         }
         try:
             server_stamp = os.stat(SERVER_FILE).st_mtime_ns
         except OSError:
             server_stamp = 0
-        key = json.dumps([interpreter, sensitive, config['preload'], config['services'], server_stamp, ANSIBLE_VERSION])
+        key = json.dumps([interpreter, sensitive, config['preload'], config['services'], config['precompile'], server_stamp, ANSIBLE_VERSION])
         name = '%d-%s' % (self._controller_pid, hashlib.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()[:16])
         return name, config
 
@@ -391,6 +445,7 @@ class Connection(LocalConnection):
             if os.path.exists(failed_path):
                 return None
             config.update(socket_path=socket_path, lock_path=lock_path)
+            remove_stale(directory)
             error = self._spawn(interpreter, config, os.path.join(directory, 'warm-local.log'))
             if error:
                 display.vvv('warm_local: modules run the plain local way, the warm interpreter did not start: %s' % error)
@@ -437,7 +492,7 @@ class Connection(LocalConnection):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return 'no answer within the start timeout'
-                readable, _w, _x = select_read([ready_r], remaining)
+                readable, _w, _x = select.select([ready_r], [], [], remaining)
                 if not readable:
                     continue
                 chunk = os.read(ready_r, 4096)
@@ -564,9 +619,3 @@ class Connection(LocalConnection):
             except (ValueError, OSError):
                 pass
         handlers.clear()
-
-
-def select_read(fds, timeout):
-    import select  # pylint: disable=import-outside-toplevel
-
-    return select.select(fds, [], [], timeout)

@@ -218,6 +218,54 @@ def _preload_models(services):
     loaders.JSONFileLoader.load_file = load_file
 
 
+def _with_filename(code, filename):
+    """`code` as compile() makes it for `filename` (the only thing that depends on the file's name)."""
+    import types  # pylint: disable=import-outside-toplevel
+
+    consts = tuple(_with_filename(item, filename) if isinstance(item, types.CodeType) else item for item in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+def _precompile(directories):
+    """Compile the .py files under `directories` once; a payload's zip entry with the very same source is
+    given that code (with its own file name) instead of compiling it again. Other sources compile as usual;
+    so does any source whose compilation warns."""
+    import warnings  # pylint: disable=import-outside-toplevel
+    import zipimport  # pylint: disable=import-outside-toplevel
+
+    cache = {}
+    normalize = zipimport._normalize_line_endings  # pylint: disable=protected-access
+    for top in directories:
+        for directory, dirnames, filenames in os.walk(top):
+            dirnames[:] = [name for name in dirnames if name != '__pycache__']
+            for filename in filenames:
+                if not filename.endswith('.py'):
+                    continue
+                try:
+                    with open(os.path.join(directory, filename), 'rb') as stream:
+                        source = normalize(stream.read())
+                    with warnings.catch_warnings():
+                        warnings.simplefilter('error')
+                        cache[source] = compile(source, '<warm_local>', 'exec', dont_inherit=True)
+                except Exception:  # pylint: disable=broad-except
+                    continue
+    if not cache:
+        return 0
+    original = zipimport._compile_source  # pylint: disable=protected-access
+
+    def _compile_source(pathname, source):
+        code = cache.get(normalize(source))
+        if code is None:
+            return original(pathname, source)
+        return _with_filename(code, pathname)
+
+    _compile_source.__doc__ = original.__doc__
+    _compile_source.__module__ = original.__module__
+    _compile_source.__wrapped__ = original
+    zipimport._compile_source = _compile_source  # pylint: disable=protected-access
+    return len(cache)
+
+
 def preload(config):
     """Everything the parent holds, loaded once. Returns a list of problems (empty when fine)."""
     import importlib  # pylint: disable=import-outside-toplevel
@@ -237,7 +285,9 @@ def preload(config):
         if services:
             names.extend(_probe_imports(services))
         for name in names:
-            if name in sys.modules or name.startswith(('ansible_collections', '__main__')) or (name.startswith('ansible') and not name.startswith('ansible.module_utils')):
+            if name in sys.modules or name.startswith(('ansible_collections', '__main__')):
+                continue
+            if name.startswith('ansible') and not name.startswith('ansible.module_utils.'):
                 continue
             try:
                 importlib.import_module(name)
@@ -245,6 +295,7 @@ def preload(config):
                 pass
         if services:
             _preload_models(services)
+        _STATE['precompiled'] = _precompile(config.get('precompile') or [])
     if caught:
         problems.append('warnings while preloading: %s' % '; '.join(str(item.message) for item in caught[:5]))
     import tempfile  # pylint: disable=import-outside-toplevel
@@ -690,7 +741,7 @@ def main(config_fd, ready_fd):
     config = json.loads(b''.join(chunks))
     _STATE['parent_pid'] = os.getpid()
     _STATE['argv0'] = config['argv0']
-    _STATE['base_path'] = [entry for entry in sys.path[1:]] if sys.path and sys.path[0] == '' else list(sys.path)
+    _STATE['base_path'] = list(sys.path[1:]) if sys.path and sys.path[0] == '' else list(sys.path)
     sys.path[:] = list(_STATE['base_path'])
     startup_env = config['startup_env']
     _STATE['startup_sensitive'] = sensitive_subset(startup_env)
@@ -711,5 +762,6 @@ def main(config_fd, ready_fd):
     # models a module process does not take stay untouched, shared with the parent, until it exits).
     gc.freeze()
     listener = _listen(config['socket_path'])
-    _log('serving %s for controller %s with %d models' % (config['socket_path'], config['controller_pid'], len(_MODEL_CACHE)))
+    _log('serving %s for controller %s with %d models, %d precompiled sources' % (
+        config['socket_path'], config['controller_pid'], len(_MODEL_CACHE), _STATE.get('precompiled', 0)))
     return serve(config, listener, ready_fd)

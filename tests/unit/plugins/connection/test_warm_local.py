@@ -307,13 +307,15 @@ def test_environment_arguments_cwd_stdin_and_streams_as_local(project):
     assert warm_count(project, tasks) == 3
 
 
+NO_CREDENTIALS = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                  "AWS_EC2_METADATA_DISABLED": "true"}
+
+
 def test_isolation_nothing_leaks_from_one_module_to_the_next(project):
     tasks = [
         {"name": "leak", "probe": {"leak": True}, "environment": AWS_ENV},
         {"name": "after the leak", "probe": {}, "environment": dict(AWS_ENV, AWS_ACCESS_KEY_ID="other")},
-        {"name": "without credentials", "probe": {}, "environment": {"AWS_DEFAULT_REGION": "us-east-1",
-                                                                      "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-                                                                      "AWS_EC2_METADATA_DISABLED": "true"}},
+        {"name": "without credentials", "probe": {}, "environment": NO_CREDENTIALS},
     ]
     results = compare_runs(project, tasks, pipelinings=(True,))
     for item in results[1:]:
@@ -456,3 +458,80 @@ def test_lifecycle_private_socket_and_stop_with_the_controller(project):
     while time.monotonic() < deadline and [name for name in os.listdir(directory) if name.endswith(".sock")]:
         time.sleep(0.2)
     assert not [name for name in os.listdir(directory) if name.endswith(".sock")], "a warm parent outlived its controller"
+
+
+def load_server():
+    """The server file's namespace, as the bootstrap loads it."""
+    path = os.path.join(ROOT, "plugins", "plugin_utils", "warm_local_server.py")
+    namespace = {"__name__": "_gameops_warm_local_server", "__file__": path}
+    with open(path, "rb") as stream:
+        exec(compile(stream.read(), path, "exec", dont_inherit=True), namespace)  # pylint: disable=exec-used
+    return namespace
+
+
+def same_code(left, right):
+    """None when two code objects are the same in every field (co_filename too, nested ones too)."""
+    import types  # pylint: disable=import-outside-toplevel
+
+    for attribute in ("co_argcount", "co_cellvars", "co_code", "co_exceptiontable", "co_filename", "co_firstlineno", "co_flags",
+                      "co_freevars", "co_kwonlyargcount", "co_linetable", "co_name", "co_names", "co_nlocals", "co_posonlyargcount",
+                      "co_qualname", "co_stacksize", "co_varnames"):
+        if getattr(left, attribute) != getattr(right, attribute):
+            return "%s.%s" % (left.co_qualname, attribute)
+    if list(left.co_positions()) != list(right.co_positions()) or len(left.co_consts) != len(right.co_consts):
+        return "%s positions/consts" % left.co_qualname
+    for one, other in zip(left.co_consts, right.co_consts):
+        if isinstance(one, types.CodeType):
+            difference = same_code(one, other)
+            if difference:
+                return difference
+        elif type(one) is not type(other) or one != other:
+            return "%s constant %r" % (left.co_qualname, one)
+    return None
+
+
+def test_precompiled_module_utils_are_what_compile_makes():
+    """The warm parent's precompiled code, renamed for a payload's zip entry, is what zipimport would compile."""
+    import glob  # pylint: disable=import-outside-toplevel
+    import zipimport  # pylint: disable=import-outside-toplevel
+
+    with_filename = load_server()["_with_filename"]
+    files = sorted(glob.glob(os.path.join(ROOT, "plugins", "module_utils", "*.py")))
+    import ansible_collections.amazon.aws.plugins.module_utils as amazon_utils  # pylint: disable=import-outside-toplevel
+
+    files += sorted(glob.glob(os.path.join(os.path.dirname(amazon_utils.__file__), "**", "*.py"), recursive=True))
+    assert len(files) > 20
+    for path in files:
+        with open(path, "rb") as stream:
+            source = zipimport._normalize_line_endings(stream.read())  # pylint: disable=protected-access
+        entry = "/tmp/ansible_x_payload_abc/ansible_x_payload.zip/" + path.lstrip("/")
+        expected = compile(source, entry, "exec", dont_inherit=True)
+        renamed = with_filename(compile(source, "<warm_local>", "exec", dont_inherit=True), entry)
+        assert same_code(renamed, expected) is None, path
+
+
+def test_module_command_recognised_only_when_rebuilt_exactly():
+    """Only the exact command ActionBase builds runs warm; anything else (more arguments, become, odd names) does not."""
+    from ansible.plugins.loader import get_shell_plugin  # pylint: disable=import-outside-toplevel
+    from ansible_collections.gameops.platform.plugins.connection import warm_local  # pylint: disable=import-outside-toplevel
+
+    shell = get_shell_plugin(shell_type="sh", executable="/bin/sh")
+    parse = warm_local.parse_module_command
+    env = shell.env_prefix(A="1", B="it's $x `y`\nz")
+    command = "/bin/sh -c " + shlex_quote(env + " /usr/bin/python3 && sleep 0")
+    assert parse(command, shell, "/bin/sh") == ({"A": "1", "B": "it's $x `y`\nz"}, "/usr/bin/python3", None)
+    script = "/bin/sh -c " + shlex_quote("/usr/bin/python3 /tmp/x/AnsiballZ_ping.py && sleep 0")
+    assert parse(script, shell, "/bin/sh") == ({}, "/usr/bin/python3", "/tmp/x/AnsiballZ_ping.py")
+    for other in ("/bin/sh -c " + shlex_quote("/usr/bin/python3 /tmp/a.py /tmp/args && sleep 0"),
+                  "/bin/sh -c " + shlex_quote("sudo -H -S -n -u root /bin/sh -c 'echo BECOME; /usr/bin/python3' && sleep 0"),
+                  "/bin/sh -c " + shlex_quote("A-B=1 /usr/bin/python3 && sleep 0"),
+                  "/bin/sh -c " + shlex_quote("/usr/bin/python3; rm -rf /tmp/x && sleep 0"),
+                  "/bin/sh -c " + shlex_quote("/usr/bin/python3 && sleep 0") + " ",
+                  "/bin/bash -c " + shlex_quote("/usr/bin/python3 && sleep 0")):
+        assert parse(other, shell, "/bin/sh") is None, other
+
+
+def shlex_quote(text):
+    import shlex  # pylint: disable=import-outside-toplevel
+
+    return shlex.quote(text)

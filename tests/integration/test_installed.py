@@ -7,6 +7,7 @@ prove it resolves and runs preflight from the installed tree, without the reposi
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -45,6 +46,6 @@ def test_the_installed_collection_runs_its_site_playbook(tmp_path):
                                              "vars": {"platform": platform}}}), encoding="utf-8")
     result = run(os.path.join(BIN, "ansible-playbook"), "gameops.platform.site", "-i", str(inventory), cwd=str(tmp_path), env=env)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "platform.queues: unknown key; allowed here: buckets, cache, eks" in result.stdout, result.stdout
+    assert re.search(r"platform\.queues: unknown key; allowed here: [a-z_, ]*\beks\b", result.stdout), result.stdout
     assert "platform.eks.node_groups[0]: min_size 5 must be between 0 and max_size 2" in result.stdout, result.stdout
     assert str(collections) in run(os.path.join(BIN, "ansible-doc"), "-t", "role", "gameops.platform.buckets", cwd=str(tmp_path), env=env).stdout

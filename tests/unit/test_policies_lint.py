@@ -24,14 +24,23 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
+from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import preflight
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLES = os.path.join(ROOT, "roles")
+
+# What preflight hands every role (their defaults read it): a sample platform with every layer's section.
+PREFLIGHT = {"platform": preflight({
+    "name": "lint", "environment": "dev", "region": "ap-northeast-2", "network": {"cidr": "10.0.0.0/16"},
+    "eks": {"version": "1.31", "node_groups": [{"name": "general"}]}, "log_storage": {}, "buckets": {"uploads": {}},
+    "observability": {"metrics": {}, "grafana": {}}})[0]}
 
 # Inputs a role's policies are rendered with (the role's defaults fill in the rest), and the ARN of
 # what a role's resource policies are attached to when their statements name no resource.
 SAMPLE_INPUTS = {
     "eks": {"eks_platform_id": "lint-dev", "eks_region": "ap-northeast-2", "eks_tags": {}},
     "log_storage": {"log_storage_platform_id": "lint-dev", "log_storage_region": "ap-northeast-2"},
+    "buckets": {"buckets_arn": "arn:aws:s3:::lint-dev-uploads"},
     "grafana": {
         "grafana_platform_id": "lint-dev",
         "grafana_region": "ap-northeast-2",
@@ -60,6 +69,7 @@ EXPECTED = {
     "eks/vars/main.yml:eks_trust_policies.ec2",
     "eks/vars/main.yml:eks_trust_policies.pods",
     "log_storage/vars/main.yml:log_storage_bucket_policy",
+    "buckets/vars/main.yml:buckets_tls_only_policy",
     "grafana/vars/main.yml:grafana_trust_policy",
     "grafana/vars/main.yml:grafana_data_source_policy",
     "workload_roles/vars/main.yml:workload_roles_policies.alloy",
@@ -99,7 +109,7 @@ def _role_var_policies(role):
     candidates = [name for name, value in variables.items() if "Statement" in json.dumps(value)]
     if not candidates:
         return []
-    context = dict(_load_yaml(os.path.join(role_dir, "defaults", "main.yml")))
+    context = dict(_load_yaml(os.path.join(role_dir, "defaults", "main.yml")), preflight=PREFLIGHT)
     context.update(variables)
     context.update(SAMPLE_INPUTS.get(role, {}))
     templar = Templar(loader=DataLoader(), variables=context)

@@ -95,7 +95,12 @@ def test_converge_twice_then_teardown(local_emulator):
     first = playbook("site.yml", settings, "-vvv")
     assert first.returncode == 0, first.stdout[-3000:]
     assert recap(first.stdout)["changed"] > 0
-    assert "vpc: vpc-" in first.stdout
+    # Every layer's outputs, in the one file per platform (and in the run's last task).
+    with open(os.path.join(state_dir, "outputs", "queue-infra-local.json"), encoding="utf-8") as handle:
+        outputs_text = handle.read()
+    outputs = json.loads(outputs_text)["layers"]
+    assert sorted(outputs) == ["cache", "eks", "grafana", "kubernetes", "log_storage", "metrics", "network", "registry", "workload_roles"]
+    assert outputs["network"]["vpc_id"].startswith("vpc-") and "vpc_id: " + outputs["network"]["vpc_id"] in first.stdout
 
     ec2 = boto3.client("ec2", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
     owned = [{"Name": "tag:gameops:platform", "Values": ["queue-infra-local"]}]
@@ -111,7 +116,7 @@ def test_converge_twice_then_teardown(local_emulator):
     accounts = grafana.list_workspace_service_accounts(workspaceId=workspaces[0]["id"])["serviceAccounts"]
     for account in accounts:
         assert grafana.list_workspace_service_account_tokens(workspaceId=workspaces[0]["id"], serviceAccountId=account["id"])["serviceAccountTokens"] == []
-    assert "grafana_url: http://127.0.0.1:%d/grafana/%s" % (int(url.rsplit(":", 1)[1]), workspaces[0]["id"]) in first.stdout
+    assert outputs["grafana"]["url"] == "http://127.0.0.1:%d/grafana/%s" % (int(url.rsplit(":", 1)[1]), workspaces[0]["id"])
 
     # Alloy may only remote-write to the platform's AMP workspace, through its pod identity association.
     amp = boto3.client("amp", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
@@ -130,6 +135,7 @@ def test_converge_twice_then_teardown(local_emulator):
     group = elasticache.describe_replication_groups(ReplicationGroupId="queue-infra-local-cache")["ReplicationGroups"][0]
     assert group["AuthTokenEnabled"] and group["TransitEncryptionEnabled"]
     assert_no_secret(first, auth_token, "the first converge")
+    assert auth_token not in outputs_text and not GRAFANA_TOKEN.search(outputs_text), "a secret was written to the outputs file"
     rendered = os.path.join(state_dir, "rendered")
     assert auth_token not in rendered_text(rendered), "the AUTH token was written to the rendered tree"
 

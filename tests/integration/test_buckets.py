@@ -12,7 +12,8 @@ import boto3
 import pytest
 
 from test_site import changed_tasks, playbook, recap
-from test_site import local_emulator  # noqa: F401  pylint: disable=unused-import  (a fixture)
+# local_emulator is a fixture, used by name.
+from test_site import local_emulator  # noqa: F401  pylint: disable=unused-import
 
 PLATFORM = {
     "name": "playcode", "environment": "local", "region": "ap-northeast-2", "tags": {"Project": "playcode"},

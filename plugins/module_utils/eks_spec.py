@@ -10,7 +10,9 @@ __metaclass__ = type
 import ipaddress
 import re
 
-KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
+# A Kubernetes minor version as EKS names them. Which ones EKS still creates (standard or extended support)
+# is its calendar's say, not ours: the eks layer's verify step asks DescribeClusterVersions before any change.
+KUBERNETES_VERSION = re.compile(r"^1\.[0-9]{2}$")
 
 # Addons the collection knows how to order. vpc-cni and the pod identity agent must run before
 # nodes join (nodes without a CNI never become Ready); the rest need nodes to schedule on.
@@ -22,7 +24,8 @@ DEFAULT_ADDONS = ("vpc-cni", "eks-pod-identity-agent", "coredns", "kube-proxy", 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 AMI_TYPES = ["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"]
 ACCESS_POLICIES = ["AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"]
-PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/.+$")
+# CreateAccessEntry takes IAM roles and users only: "You can't use the STS session principal type" (botocore).
+PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/.+$")
 LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 
 
@@ -78,8 +81,8 @@ def _check_endpoint(endpoint, errors):
 def check_eks(eks, platform, errors):
     """Check the eks section (already type-checked) and return it normalized."""
     platform_id = platform["id"]
-    if eks["version"] not in KUBERNETES_VERSIONS:
-        errors.append("platform.eks.version: %r is not a supported Kubernetes version; allowed: %s" % (eks["version"], ", ".join(KUBERNETES_VERSIONS)))
+    if not KUBERNETES_VERSION.match(eks["version"]):
+        errors.append("platform.eks.version: %r is not a Kubernetes minor version such as '1.35'" % eks["version"])
     _check_endpoint(eks["endpoint"], errors)
     groups = [_check_node_group(index, group, errors) for index, group in enumerate(eks["node_groups"])]
     group_names = [group["name"] for group in groups]

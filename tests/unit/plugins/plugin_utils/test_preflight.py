@@ -137,7 +137,8 @@ def node_group(**changes):
 @pytest.mark.parametrize(
     "changes, expected",
     [
-        ({"version": "1.19"}, "platform.eks.version: '1.19' is not a supported Kubernetes version; allowed: 1.29"),
+        ({"version": "1.9"}, "platform.eks.version: '1.9' is not a Kubernetes minor version such as '1.35'"),
+        ({"version": "1.35.2"}, "platform.eks.version: '1.35.2' is not a Kubernetes minor version"),
         ({"node_groups": node_group(min_size=5, max_size=3)}, "platform.eks.node_groups[0]: min_size 5 must be between 0 and max_size 3"),
         ({"node_groups": node_group(desired_size=9)}, "platform.eks.node_groups[0].desired_size: 9 must lie between min_size 2 and max_size 4"),
         ({"node_groups": node_group(taints=[{"key": "k", "effect": "NoSchedule"}])},
@@ -146,6 +147,9 @@ def node_group(**changes):
         ({"node_groups": node_group() + node_group()}, "platform.eks.node_groups: give at least one node group, with distinct names"),
         ({"addons": [{"name": "istio"}]}, "platform.eks.addons[0].name: 'istio' is not a known addon; allowed: vpc-cni"),
         ({"access_entries": [{"principal_arn": "admin"}]}, "platform.eks.access_entries[0].principal_arn: 'admin' is not an IAM role or user ARN"),
+        # CreateAccessEntry refuses STS session principals (fidelity review #19).
+        ({"access_entries": [{"principal_arn": "arn:aws:sts::123456789012:assumed-role/ops/alice"}]},
+         "platform.eks.access_entries[0].principal_arn: 'arn:aws:sts::123456789012:assumed-role/ops/alice' is not an IAM role or user ARN"),
         ({"endpoint": {"public_access": False, "private_access": False}}, "platform.eks.endpoint: public_access and private_access cannot both be false"),
         ({"logging": ["api", "kubelet"]}, "platform.eks.logging: must be one or more of"),
     ],

@@ -42,13 +42,16 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        warnings = []
         try:
-            platform, plan = preflight(args["spec"])
+            platform, plan = preflight(args["spec"], warnings=warnings)
         except SpecError as error:
             return dict(result, failed=True, errors=error.errors, msg="invalid platform spec:\n- " + "\n- ".join(error.errors))
         except RegistryError as error:
             return dict(result, failed=True, msg=str(error))
         result.update(changed=False, platform=platform, plan=plan)
+        if warnings:
+            result["warnings"] = warnings
         if args["load_outputs"]:
             outputs = _read_outputs(args["outputs_file"])
             result["ansible_facts"] = dict(("%s_outputs" % layer, outputs[layer]) for layer in plan["layers"] if layer in outputs)

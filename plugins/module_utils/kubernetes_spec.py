@@ -124,6 +124,10 @@ def _app(app, index, sections, addons, errors):
 def _addons(addons, errors):
     field = "platform.kubernetes.addons"
     _choice(addons["ingress"], INGRESS_KINDS, field + ".ingress", errors)
+    if addons["ingress"] == "nginx":
+        # Kubernetes SIG Network retired community ingress-nginx in March 2026: no more releases or security fixes.
+        errors.warnings.append("%s.ingress: nginx is deprecated: ingress-nginx is retired upstream (no releases or security fixes "
+                               "since March 2026); use alb, the AWS Load Balancer Controller" % field)
     if addons["cert_manager"] and addons["ingress"] != "nginx":
         errors.append("%s.cert_manager: issues certificates for ingress-nginx; with ingress %s use certificate_arn (ACM) instead"
                       % (field, addons["ingress"]))

@@ -24,7 +24,7 @@ class RegistryError(ValueError):
 class Layer:
     """One entry of meta/layers.yml."""
 
-    FIELDS = ("role", "section", "keyed", "required", "needs", "after", "start", "check")
+    FIELDS = ("role", "section", "keyed", "required", "needs", "after", "start", "verify", "check")
 
     def __init__(self, name, entry, root):
         unknown = set(entry) - set(self.FIELDS)
@@ -40,6 +40,7 @@ class Layer:
         self.needs = list(entry.get("needs") or [])
         self.after = list(entry.get("after") or [])
         self.start = bool(entry.get("start", False))
+        self.verify = bool(entry.get("verify", False))
         self.check = entry.get("check")
 
     @property
@@ -84,21 +85,25 @@ def load(root=COLLECTION_ROOT):
     return registry
 
 
-def _step(layer, tasks_from):
-    return dict(layer=layer.name, role="%s.%s" % (COLLECTION, layer.role), tasks_from=tasks_from, needs=list(layer.needs))
+def _step(layer, tasks_from, needs=None):
+    return dict(layer=layer.name, role="%s.%s" % (COLLECTION, layer.role), tasks_from=tasks_from,
+                needs=list(layer.needs if needs is None else needs))
 
 
 def plan(registry, present):
     """Order the present layers: every step the converge takes, and the teardown's order.
 
-    A layer runs after its needs and after the present layers it names in ``after``. Early starts
+    First every present layer's verify step checks its section against what the account offers, only
+    reading, so nothing is built for a spec AWS would refuse. A layer runs after its needs and after the
+    present layers it names in ``after``. Early starts
     run as soon as the layer's needs are built; among the layers ready to build, those that let a
     slow creation start go first, then those that do not wait on one, and only then the waits.
     """
     names = [name for name in registry if name in present]
     ready_after = dict((name, set(registry[name].needs) | (set(registry[name].after) & set(names))) for name in names)
     starters = set(name for name in names if registry[name].start)
-    built, started, steps, order = set(), set(), [], []
+    built, started, order = set(), set(), []
+    steps = [_step(registry[name], "verify", needs=[]) for name in names if registry[name].verify]
 
     def unlocks_start(name):
         return any(name in registry[other].needs and other not in started for other in starters)
@@ -118,6 +123,7 @@ def plan(registry, present):
         order.append(name)
     return dict(
         layers=order,
+        verify=[step["layer"] for step in steps if step["tasks_from"] == "verify"],
         start=[step["layer"] for step in steps if step["tasks_from"] == "start"],
         steps=steps,
         teardown=[_step(registry[name], "main") for name in reversed(order)],

@@ -27,6 +27,14 @@ CORE_OPTIONS = dict(
 )
 
 
+class Problems(list):
+    """The errors found so far, and beside them ``warnings``: what AWS takes but the user should hear about."""
+
+    def __init__(self):
+        super().__init__()
+        self.warnings = []
+
+
 class SpecError(ValueError):
     """The spec was refused; ``errors`` lists every problem found, each naming its field."""
 
@@ -99,16 +107,17 @@ def _collapse(platform, registry):
             platform[top] = None
 
 
-def preflight(spec, registry=None):
+def preflight(spec, registry=None, warnings=None):
     """Check a platform spec and return ``(platform, plan)``: the spec normalized, and the layers' plan.
 
     Raises SpecError naming every problem: unknown keys, types and choices by the layers' schemas, then
-    the layers' own checks, then what a layer needs and the spec lacks.
+    the layers' own checks, then what a layer needs and the spec lacks. What the checks only warn about
+    is appended to ``warnings``, a list, when one is given.
     """
     registry = registry or layer_registry.load()
     if not isinstance(spec, dict):
         raise SpecError(["platform: must be a mapping, got %s" % type(spec).__name__])
-    errors = []
+    errors = Problems()
     _unknown_keys(spec, registry, errors)
     core = validate_options(CORE_OPTIONS, dict((key, spec[key]) for key in CORE_OPTIONS if key in spec), "platform", errors)
     _check_name(core.get("name"), "platform.name", errors)
@@ -139,8 +148,10 @@ def preflight(spec, registry=None):
         for need in registry[name].needs:
             if need not in present:
                 errors.append("%s: needs %s (the %s layer), which the spec does not have" % (registry[name].field, registry[need].field, need))
+    if warnings is not None:
+        warnings.extend(errors.warnings)
     if errors:
-        raise SpecError(errors)
+        raise SpecError(list(errors))
     tags = dict(core["tags"] or {})
     tags.update({PLATFORM_TAG: platform["id"], MANAGED_BY_TAG: layer_registry.COLLECTION})
     platform["tags"] = tags

@@ -26,7 +26,7 @@ PLATFORM = {
     "name": "queue-infra", "environment": "local", "region": "ap-northeast-2", "tags": {"Project": "queue-infra"},
     "network": {"cidr": "10.0.0.0/16", "availability_zones": 2, "nat_gateways": "single",
                 "tiers": {"public": {"prefix": 24}, "app": {"prefix": 20}}, "s3_endpoint": True},
-    "eks": {"version": "1.31", "node_groups": [{"name": "general", "instance_types": ["t3.large"], "min_size": 1, "max_size": 2}]},
+    "eks": {"version": "1.35", "node_groups": [{"name": "general", "instance_types": ["t3.large"], "min_size": 1, "max_size": 2}]},
 }
 
 

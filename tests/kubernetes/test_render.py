@@ -150,7 +150,7 @@ def test_every_manifest_validates_strictly(flux_tree, flux_built, tmp_path):
 def test_a_broken_manifest_is_caught_by_the_validator(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {ports: [{port: 80}], colour: blue}\n", encoding="utf-8")
-    result = subprocess.run([tool("kubernetes-validate"), "--strict", "-k", "1.31.0", str(broken)], capture_output=True, text=True, check=False)
+    result = subprocess.run([tool("kubernetes-validate"), "--strict", "-k", "1.35.0", str(broken)], capture_output=True, text=True, check=False)
     assert result.returncode != 0 and "colour" in result.stdout + result.stderr
 
 

@@ -32,7 +32,7 @@ ROLES = os.path.join(ROOT, "roles")
 # What preflight hands every role (their defaults read it): a sample platform with every layer's section.
 PREFLIGHT = {"platform": preflight({
     "name": "lint", "environment": "dev", "region": "ap-northeast-2", "network": {"cidr": "10.0.0.0/16"},
-    "eks": {"version": "1.31", "node_groups": [{"name": "general"}]}, "log_storage": {}, "buckets": {"uploads": {}},
+    "eks": {"version": "1.35", "node_groups": [{"name": "general"}]}, "log_storage": {}, "buckets": {"uploads": {}},
     "observability": {"metrics": {}, "grafana": {}}})[0]}
 
 # Inputs a role's policies are rendered with (the role's defaults fill in the rest), and the ARN of

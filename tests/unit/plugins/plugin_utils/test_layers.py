@@ -16,7 +16,7 @@ SPEC = {
     "environment": "dev",
     "region": "ap-northeast-2",
     "network": {"cidr": "10.0.0.0/16"},
-    "eks": {"version": "1.31", "node_groups": [{"name": "general"}]},
+    "eks": {"version": "1.35", "node_groups": [{"name": "general"}]},
     "log_storage": {},
     "cache": {},
     "observability": {"metrics": {}, "grafana": {"version": "10.4"}},
@@ -33,8 +33,9 @@ def registry_of(entries, tmp_path):
 def test_every_layer_has_its_role_its_spec_and_its_check():
     for layer in layers.load().values():
         assert os.path.isdir(os.path.join(ROOT, "roles", layer.role, "tasks")), layer.name
-        if layer.start:
-            assert os.path.exists(os.path.join(ROOT, "roles", layer.role, "tasks", "start.yml")), layer.name
+        for entry_point in ("start", "verify"):
+            if getattr(layer, entry_point):
+                assert os.path.exists(os.path.join(ROOT, "roles", layer.role, "tasks", entry_point + ".yml")), (layer.name, entry_point)
         if layer.section:
             assert layer.schema(), layer.name
         if layer.check:
@@ -45,6 +46,8 @@ def test_plan_starts_slow_creations_before_waiting_and_tears_down_in_reverse():
     platform, plan = preflight(SPEC)
     steps = ["%s:%s" % (step["layer"], step["tasks_from"]) for step in plan["steps"]]
     assert plan["start"] == ["grafana", "eks", "cache"]
+    # What only reads the account comes before anything is built, whatever it needs.
+    assert plan["verify"] == ["eks"] and steps[0] == "eks:verify" and plan["steps"][0]["needs"] == []
     for layer in ("grafana", "eks", "cache"):
         assert steps.index(layer + ":start") < min(steps.index(name + ":main") for name in ("grafana", "eks", "cache")), steps
     assert steps.index("network:main") < steps.index("eks:start") and steps.index("metrics:main") < steps.index("grafana:start")

@@ -104,7 +104,7 @@ def test_missing_network_is_refused():
 
 
 EKS = {
-    "version": "1.31",
+    "version": "1.35",
     "node_groups": [
         {"name": "on-demand", "instance_types": ["t3.large"], "min_size": 2, "max_size": 4},
         {"name": "monitoring", "instance_types": ["t3.medium"], "labels": {"role": "monitoring"},
@@ -251,7 +251,7 @@ def kubernetes_app(**changes):
 
 def test_kubernetes_is_normalized_with_defaults():
     kubernetes = validate(kubernetes_spec())["kubernetes"]
-    assert (kubernetes["delivery"], kubernetes["gitops"], kubernetes["kubernetes_version"]) == ("render", "flux", "1.31")
+    assert (kubernetes["delivery"], kubernetes["gitops"], kubernetes["kubernetes_version"]) == ("render", "flux", "1.35")
     assert kubernetes["namespaces"] == {"apps": "queue-system", "observability": "observability"}
     assert kubernetes["addons"]["ingress"] == "alb" and kubernetes["addons"]["karpenter"]["enabled"] is False
     assert kubernetes["observability"]["loki_retention_days"] == 30  # from platform.log_storage

@@ -41,7 +41,7 @@ def test_the_installed_collection_runs_its_site_playbook(tmp_path):
     inventory = tmp_path / "inventory.yml"
     platform = {"name": "demo", "environment": "dev", "region": "ap-northeast-2", "network": {"cidr": "10.0.0.0/16"},
                 "eks": {"version": "1.35", "node_groups": [{"name": "general", "min_size": 5, "max_size": 2}]}, "queues": {}}
-    localhost = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    localhost = {"ansible_connection": "gameops.platform.warm_local", "ansible_pipelining": True, "ansible_python_interpreter": sys.executable}
     inventory.write_text(json.dumps({"all": {"hosts": {"localhost": localhost}, "vars": {"platform": platform}}}), encoding="utf-8")
     result = run(os.path.join(BIN, "ansible-playbook"), "gameops.platform.site", "-i", str(inventory), cwd=str(tmp_path), env=env)
     assert result.returncode == 2, result.stdout + result.stderr

@@ -1,14 +1,16 @@
 """Benchmark of the whole platform on the emulator: `make benchmark` (= PYTHONPATH=tools python -m benchmark).
 
-For each latency setting (0: everything settles at once; then the latency model, 1 s per real minute
-by default) it starts a fresh emulator and times site.yml, site.yml again, site.yml --check --diff and
-teardown.yml, and prints for each: wall time, module invocations (callback_plugins/module_count.py),
-API calls and mutating API calls (the emulator's request log). Beside the latency-model converge it
+Without latency (everything settles at once) it runs with the fast path (modules in forks of the warm
+interpreter of gameops.platform.warm_local, as the inventories are set) and without it (the connection as
+ansible.builtin.local); then with the latency model, 1 s per real minute by default. Each run starts a
+fresh emulator and times site.yml, site.yml again, site.yml --check --diff and teardown.yml, and prints
+for each: wall time, module invocations (callback_plugins/module_count.py) and the wall time per
+invocation, API calls and mutating API calls (the emulator's request log). Beside the latency-model converge it
 prints the longest dependency chain of slow creations and their sum, both from the latency model, so
 one can see whether the converge follows the chain (creations overlap) or the sum (one after another).
 
 `python -m benchmark overhead` times the second converge (reads only, no waiting: per-task overhead)
-under the ansible settings that might cut it (pipelining, forks, mitogen when MITOGEN_PATH names an
+under the ansible settings that might cut it (the plain local connection, forks, mitogen when MITOGEN_PATH names an
 unpacked mitogen 0.3.x).
 """
 
@@ -129,19 +131,26 @@ PHASES = (("converge", "site.yml", ()), ("second converge", "site.yml", ()), ("c
           ("teardown", "teardown.yml", ()))
 
 
+# The inventories run modules through gameops.platform.warm_local; ANSIBLE_WARM_LOCAL=false makes that
+# connection behave exactly as ansible.builtin.local, the way without the fast path.
+FAST_PATHS = (("warm_local", {}), ("plain local", {"ANSIBLE_WARM_LOCAL": "false"}))
+
+
 def benchmark(scales):
+    """Every phase on a fresh emulator per run: without latency with and without the fast path, then the latency model."""
     rows = []
-    for scale in scales:
+    runs = [(0, mode, env) for mode, env in FAST_PATHS] + [(scale, FAST_PATHS[0][0], FAST_PATHS[0][1]) for scale in scales if scale]
+    for scale, mode, env in runs:
         emulator = Emulator(scale)
         try:
             for phase, playbook, options in PHASES:
-                figures = run_playbook(emulator, playbook, *options, enabled=playbook != "teardown.yml")
+                figures = run_playbook(emulator, playbook, *options, extra_env=env, enabled=playbook != "teardown.yml")
                 note = ""
                 if phase == "converge" and scale:
                     chain, total = chain_and_sum(creations(figures["requests"]), scale)
                     note = f"chain {chain:.0f} s, sum {total:.0f} s"
-                rows.append((f"{scale:g} s/min" if scale else "off", phase, figures, note))
-                print(f"  {rows[-1][0]:>9} {phase:<16} {figures['wall']:7.1f} s", file=sys.stderr, flush=True)
+                rows.append((f"{scale:g} s/min" if scale else "off", mode, phase, figures, note))
+                print(f"  {rows[-1][0]:>9} {mode:<11} {phase:<16} {figures['wall']:7.1f} s", file=sys.stderr, flush=True)
         finally:
             emulator.stop()
     print_table(rows)
@@ -149,15 +158,17 @@ def benchmark(scales):
 
 
 def print_table(rows):
-    print("| latency model | phase | wall time | module invocations | API calls | mutating | slow creations (latency model) |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
-    for scale, phase, figures, note in rows:
-        print(f"| {scale} | {phase} | {figures['wall']:.1f} s | {figures['invocations']} | {figures['calls']} | {figures['mutating']} | {note} |")
+    print("| latency model | modules run by | phase | wall time | module invocations | per invocation | API calls | mutating | slow creations (latency model) |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for scale, mode, phase, figures, note in rows:
+        per_invocation = figures["wall"] / max(figures["invocations"], 1) * 1000
+        print(f"| {scale} | {mode} | {phase} | {figures['wall']:.1f} s | {figures['invocations']} | {per_invocation:.0f} ms | {figures['calls']} | "
+              f"{figures['mutating']} | {note} |")
 
 
 VARIANTS = {
-    "baseline": {},
-    "pipelining": {"ANSIBLE_PIPELINING": "True"},
+    "baseline (warm_local, pipelining)": {},
+    "plain local": {"ANSIBLE_WARM_LOCAL": "false"},
     "forks=1": {"ANSIBLE_FORKS": "1"},
     "no callback yaml": {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"},
 }
@@ -201,7 +212,7 @@ def main(argv=None):
     if args.what == "overhead":
         overhead(args.repeat, args.variants.split(",") if args.variants else None)
     else:
-        benchmark([0] + ([args.latency] if args.latency else []))
+        benchmark([args.latency] if args.latency else [])
     return 0
 
 

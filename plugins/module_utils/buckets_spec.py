@@ -7,41 +7,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
 import re
+
+from ansible_collections.gameops.platform.plugins.module_utils.aws_rules import arn_problem, bucket_name_problem
 
 # The key of a bucket in the spec; it ends its name (<platform id>-<key>) and the role's outputs.
 BUCKET_KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
-# General purpose bucket naming rules (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
-# 3 to 63 lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit, no two
-# adjacent dots, not an IP address, none of the reserved prefixes and suffixes.
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 # PutBucketCors: at most 100 rules (docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html).
 MAX_CORS_RULES = 100
 # PutBucketLifecycleConfiguration: at most 1,000 rules; objects must stay 30 days in S3 Standard before a
 # transition to Standard-IA or One Zone-IA (userguide/lifecycle-transition-general-considerations.html).
 MAX_LIFECYCLE_RULES = 1000
 MIN_DAYS_BEFORE_IA = 30
-
-
-def bucket_name_problem(name):
-    """What is wrong with ``name`` as an S3 bucket name, or None."""
-    if not BUCKET_NAME.match(name) or ".." in name:
-        return "must be 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit"
-    try:
-        ipaddress.ip_address(name)
-        return "must not be an IP address"
-    except ValueError:
-        pass
-    for prefix in RESERVED_PREFIXES:
-        if name.startswith(prefix):
-            return "must not start with %r, which S3 reserves" % prefix
-    for suffix in RESERVED_SUFFIXES:
-        if name.endswith(suffix):
-            return "must not end with %r, which S3 reserves" % suffix
-    return None
 
 
 def _check_cors(field, rules, errors):
@@ -98,8 +75,10 @@ def check_buckets(buckets, platform, errors):
             errors.append("%s.bucket_name: %r is also the name of platform.buckets.%s" % (field, name, names[name]))
         names[name] = key
         kms = bucket["kms_key_arn"]
-        if kms and not re.match(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+$", kms):
-            errors.append("%s.kms_key_arn: %r is not a KMS key or alias ARN" % (field, kms))
+        # SSE-KMS takes a key in the bucket's region (S3 User Guide, "Specifying server-side encryption with AWS KMS").
+        problem = kms and arn_problem(kms, "kms", platform["region"], same_region=True)
+        if problem:
+            errors.append("%s.kms_key_arn: %r %s" % (field, kms, problem))
         _check_cors(field, bucket["cors"], errors)
         _check_lifecycle(field, bucket["lifecycle"], bucket["versioning"], errors)
         checked[key] = dict(bucket, bucket_name=name)

@@ -13,14 +13,17 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.gameops.platform.plugins.module_utils import aws_rules
+
 DELIVERY_MODES = ("apply", "render")
 GITOPS_TOOLS = ("flux", "argocd")
 INGRESS_KINDS = ("alb", "nginx", "none")
 KARPENTER_CAPACITY_TYPES = ("spot", "on-demand")
 
-# Kubernetes' own rules: DNS-1123 labels for names and namespaces, C identifiers (and '.', '-')
-# for environment variable names, resource quantities such as 250m, 0.5 or 512Mi.
-DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+# Kubernetes' own rules: an app names its Deployment and its Service, whose names are DNS-1035 labels (a
+# letter first); namespaces are DNS-1123 labels (aws_rules); C identifiers (and '.', '-') for environment
+# variable names, resource quantities such as 250m, 0.5 or 512Mi.
+DNS_LABEL = aws_rules.DNS_1035_LABEL
 ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$")
 HOSTNAME = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -121,7 +124,7 @@ def _app(app, index, sections, addons, errors):
     return dict(app, env=env, **image)
 
 
-def _addons(addons, errors):
+def _addons(addons, region, errors):
     field = "platform.kubernetes.addons"
     _choice(addons["ingress"], INGRESS_KINDS, field + ".ingress", errors)
     if addons["ingress"] == "nginx":
@@ -133,8 +136,10 @@ def _addons(addons, errors):
                       % (field, addons["ingress"]))
     if addons["cert_manager"] and not EMAIL.match(addons["acme_email"]):
         errors.append("%s.acme_email: %r; cert_manager needs the e-mail address ACME registers" % (field, addons["acme_email"]))
-    if addons["certificate_arn"] and not addons["certificate_arn"].startswith("arn:aws"):
-        errors.append("%s.certificate_arn: %r is not an ACM certificate ARN" % (field, addons["certificate_arn"]))
+    # An ALB's listener takes a certificate of its own region (ACM User Guide, "Services integrated with ACM").
+    problem = addons["certificate_arn"] and aws_rules.arn_problem(addons["certificate_arn"], "acm", region, same_region=True)
+    if problem:
+        errors.append("%s.certificate_arn: %r %s" % (field, addons["certificate_arn"], problem))
     karpenter = addons["karpenter"]
     for capacity_type in karpenter["capacity_types"]:
         _choice(capacity_type, KARPENTER_CAPACITY_TYPES, field + ".karpenter.capacity_types", errors)
@@ -144,6 +149,17 @@ def _addons(addons, errors):
         errors.append("%s.karpenter.cpu_limit: %d; give at least 1 CPU" % (field, karpenter["cpu_limit"]))
     if not DURATION.match(karpenter["consolidate_after"]):
         errors.append("%s.karpenter.consolidate_after: %r is not a duration such as 30s or 1m" % (field, karpenter["consolidate_after"]))
+
+
+def _check_metrics_server(addons, eks, errors):
+    """metrics-server once: the EKS addon and the layer's Helm release would fight over the same objects (fidelity review #22)."""
+    if not eks or not addons["metrics_server"]:
+        return
+    names = [addon["name"] for addon in eks.get("addons") or []]  # the default addons have no metrics-server
+    if "metrics-server" in names:
+        errors.append("platform.kubernetes.addons.metrics_server: metrics-server is also an EKS addon (platform.eks.addons[%d]); "
+                      "both would own the same objects, so keep one: set metrics_server to false or drop the addon"
+                      % names.index("metrics-server"))
 
 
 def _observability(observability, sections, errors):
@@ -179,11 +195,13 @@ def check_kubernetes(kubernetes, sections, errors):
     _choice(kubernetes["gitops"], GITOPS_TOOLS, field + ".gitops", errors)
     eks = sections.get("eks")  # preflight refuses the section without it (meta/layers.yml: needs eks)
     for key, namespace in sorted(kubernetes["namespaces"].items()):
-        if not DNS_LABEL.match(namespace):
-            errors.append("%s.namespaces.%s: %r is not a valid namespace name" % (field, key, namespace))
+        if not aws_rules.DNS_1123_LABEL.match(namespace):
+            errors.append("%s.namespaces.%s: %r is not a valid namespace name: a DNS label of at most 63 lowercase letters, "
+                          "digits and '-', starting and ending with a letter or digit" % (field, key, namespace))
     if kubernetes["namespaces"]["apps"] == kubernetes["namespaces"]["observability"]:
         errors.append("%s.namespaces.apps: must differ from namespaces.observability (each has its own network policies)" % field)
-    _addons(kubernetes["addons"], errors)
+    _addons(kubernetes["addons"], sections["region"], errors)
+    _check_metrics_server(kubernetes["addons"], eks, errors)
     apps = [_app(app, index, sections, kubernetes["addons"], errors) for index, app in enumerate(kubernetes["apps"])]
     names = [app["name"] for app in apps]
     for name in sorted(set(name for name in names if names.count(name) > 1)):

@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
+
+from ansible_collections.gameops.platform.plugins.module_utils import aws_rules
 from ansible_collections.gameops.platform.plugins.module_utils.network_plan import PlanError, plan_subnets
 
 # Zone letters per region, so preflight can refuse an AZ count without calling AWS.
@@ -28,6 +31,9 @@ REGION_ZONES = {
     "us-west-1": "ac",
     "us-west-2": "abcd",
 }
+
+# VPC User Guide, "VPC CIDR blocks" and "Subnet CIDR blocks": an IPv4 VPC or subnet block is /16 to /28.
+MIN_PREFIX, MAX_PREFIX = 16, 28
 
 TIER_NAMES = ("public", "app", "db")
 DEFAULT_TIERS = {"public": {"prefix": 24}, "app": {"prefix": 20}, "db": {"prefix": 24}}
@@ -71,6 +77,37 @@ def _tiers(tiers, errors):
     return chosen
 
 
+def _check_sizes(network, tiers, errors):
+    """The VPC block and explicit subnet blocks IPv4 and /16 to /28; the planner checks the rest (inside, overlaps)."""
+    blocks = [("platform.network.cidr", network["cidr"])]
+    for name, spec in sorted(tiers.items()):
+        blocks += [("platform.network.tiers.%s.cidrs[%d]" % (name, index), cidr) for index, cidr in enumerate(spec.get("cidrs") or [])]
+    for field, cidr in blocks:
+        try:
+            block = ipaddress.ip_network(cidr)
+        except ValueError:
+            continue  # the planner names it
+        if block.version != 4:
+            errors.append("%s: %r is not an IPv4 CIDR; the VPC and its subnets take IPv4 blocks" % (field, cidr))
+        elif not MIN_PREFIX <= block.prefixlen <= MAX_PREFIX:
+            errors.append("%s: %r is a /%d; AWS takes IPv4 blocks of /%d to /%d" % (field, cidr, block.prefixlen, MIN_PREFIX, MAX_PREFIX))
+
+
+def _check_flow_logs(flow_logs, region, errors):
+    field = "platform.network.flow_logs"
+    if not flow_logs.get("enabled"):
+        return
+    destination = flow_logs.get("destination_arn")
+    service = "s3" if flow_logs.get("destination_type") == "s3" else "logs"
+    problem = destination and aws_rules.arn_problem(destination, service, region)
+    if problem:
+        errors.append("%s.destination_arn: %r %s" % (field, destination, problem))
+    role = flow_logs.get("iam_role_arn")
+    problem = role and aws_rules.arn_problem(role, "iam", region)
+    if problem or (role and ":role/" not in role):
+        errors.append("%s.iam_role_arn: %r %s" % (field, role, problem or "is a user's ARN; flow logs assume a role"))
+
+
 def check_network(network, platform, errors):
     """Check the network section (already type-checked): zones resolved, tiers chosen, subnets planned."""
     region, platform_id = platform["region"], platform["id"]
@@ -82,6 +119,8 @@ def check_network(network, platform, errors):
         errors.append("platform.network.flow_logs.destination_arn: required when flow logs are enabled")
     if flow_logs.get("enabled") and flow_logs.get("destination_type") == "cloud-watch-logs" and not flow_logs.get("iam_role_arn"):
         errors.append("platform.network.flow_logs.iam_role_arn: required for the cloud-watch-logs destination")
+    _check_flow_logs(flow_logs, region, errors)
+    _check_sizes(network, tiers, errors)
     subnets = []
     if zones and len(errors) == found_before:
         try:

@@ -7,7 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
+
+from ansible_collections.gameops.platform.plugins.module_utils import aws_rules
 
 # Grafana versions Amazon Managed Grafana offers for new workspaces (ListVersions), oldest first.
 # The amg_workspace module asks ListVersions again at run time; this list lets preflight refuse early.
@@ -17,7 +20,8 @@ AMG_VERSIONS = ("9.4", "10.4", "12.4", "13.0")
 AUTHENTICATION_PROVIDERS = ("AWS_SSO", "SAML")
 # Rule files shipped in roles/metrics/files/rules/.
 RULE_SETS = ("queue", "valkey", "eks", "gamepulse")
-SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+# The grafana role's IAM role, <platform id>-grafana (roles/grafana/vars/main.yml).
+GRAFANA_ROLE_SUFFIX = "-grafana"
 ALIAS = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
@@ -34,9 +38,15 @@ def check_metrics(metrics, platform, errors):
     for index, name in enumerate(metrics["rule_sets"]):
         if name not in RULE_SETS:
             errors.append("%s.rule_sets[%d]: %r is not a rule set the collection ships; allowed: %s" % (field, index, name, ", ".join(RULE_SETS)))
+    aws_rules.check_unique(metrics["rule_sets"], field + ".rule_sets", "the rule set", errors)
     topic = metrics["alert_sns_topic_arn"]
-    if topic and not SNS_TOPIC_ARN.match(topic):
-        errors.append("%s.alert_sns_topic_arn: %r is not an SNS topic ARN" % (field, topic))
+    # AMP's alert manager publishes to a Standard topic of the workspace's region only (AMP User Guide,
+    # "Configure alert manager to send messages to Amazon SNS"; fidelity review #22).
+    problem = topic and aws_rules.arn_problem(topic, "sns", platform["region"], same_region=True)
+    if problem:
+        errors.append("%s.alert_sns_topic_arn: %r %s" % (field, topic, problem))
+    elif topic and topic.endswith(".fifo"):
+        errors.append("%s.alert_sns_topic_arn: %r is a FIFO topic; the AMP alert manager needs a Standard topic" % (field, topic))
     return dict(metrics, alias=alias)
 
 
@@ -50,10 +60,24 @@ def _check_saml(grafana, errors):
     metadata = (saml or {}).get("idp_metadata") or {}
     if bool(metadata.get("url")) == bool(metadata.get("xml")):
         errors.append("%s.idp_metadata: SAML authentication needs exactly one of url or xml" % field)
+    elif metadata.get("url") and not re.match(r"^https://[^/\s]+", metadata["url"]):
+        # AMG fetches the metadata over HTTPS only (UpdateWorkspaceAuthentication, idpMetadata.url).
+        errors.append("%s.idp_metadata.url: %r must be an https:// URL" % (field, metadata["url"]))
     elif not (saml.get("role_values") or {}).get("admin"):
         errors.append("%s.role_values.admin: SAML needs at least one role value that makes a Grafana admin" % field)
     elif saml.get("login_validity_duration") is not None and not 5 <= saml["login_validity_duration"] <= 525600:
         errors.append("%s.login_validity_duration: %d minutes is outside 5 to 525600" % (field, saml["login_validity_duration"]))
+
+
+def _check_dashboard_dirs(dirs, field, errors):
+    """Each directory exists: the grafana role's ansible.builtin.find runs on the controller, where a relative
+    path is taken from the directory ansible-playbook runs in (argument specs expand ~ and variables of a path)."""
+    aws_rules.check_unique(dirs, field + ".dashboard_dirs", "the directory", errors)
+    for index, directory in enumerate(dirs):
+        path = os.path.expanduser(os.path.expandvars(directory))
+        if not os.path.isdir(path):
+            errors.append("%s.dashboard_dirs[%d]: %r is not a directory%s" % (
+                field, index, directory, "" if os.path.isabs(path) else " (relative to %s, where ansible-playbook runs)" % os.getcwd()))
 
 
 def check_grafana(grafana, platform, errors):
@@ -75,8 +99,16 @@ def check_grafana(grafana, platform, errors):
         errors.append("%s.prune_dashboards: Grafana 9.4 cannot list one folder's dashboards, so pruning could delete "
                       "others'; set it to false or use version 10.4 or later" % field)
     for index, topic in enumerate(grafana["notification_sns_topic_arns"]):
-        if not SNS_TOPIC_ARN.match(topic):
-            errors.append("%s.notification_sns_topic_arns[%d]: %r is not an SNS topic ARN" % (field, index, topic))
+        problem = aws_rules.arn_problem(topic, "sns", platform["region"])
+        if problem:
+            errors.append("%s.notification_sns_topic_arns[%d]: %r %s" % (field, index, topic, problem))
+    aws_rules.check_unique(grafana["notification_sns_topic_arns"], field + ".notification_sns_topic_arns", "the topic", errors)
+    _check_dashboard_dirs(grafana["dashboard_dirs"], field, errors)
+    role = platform_id + GRAFANA_ROLE_SUFFIX
+    problem = aws_rules.iam_role_name_problem(role)
+    if problem:
+        errors.append("%s: the IAM role %r (<platform.name>-<platform.environment>-grafana) %s; shorten platform.name or "
+                      "platform.environment" % (field, role, problem))
     name = grafana["workspace_name"] or platform_id
     if not re.match(r"^[a-zA-Z0-9-._~]{1,255}$", name):
         errors.append("%s.workspace_name: %r must be 1-255 letters, digits, '-', '.', '_' or '~'" % (field, name))

@@ -9,6 +9,7 @@ semantic checks; every problem of every section is reported at once, each with i
 
 import re
 
+from ansible_collections.gameops.platform.plugins.module_utils import aws_rules
 from ansible_collections.gameops.platform.plugins.plugin_utils import layers as layer_registry
 from ansible_collections.gameops.platform.plugins.plugin_utils.spec_validation import validate as validate_options
 
@@ -17,6 +18,13 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 # Tag keys the collection puts on everything it creates; teardown finds resources by them.
 PLATFORM_TAG = "gameops:platform"
 MANAGED_BY_TAG = "gameops:managed-by"
+# The most keys a role adds beside the platform's tags, by resource: counted with the user's tags against
+# AWS's 50 per resource (roles/network/tasks/present.yml and vars, roles/buckets, roles/cache, roles/eks).
+ADDED_TAGS = {
+    "the subnets": (PLATFORM_TAG, MANAGED_BY_TAG, "Name", "gameops:tier", "kubernetes.io/role/internal-elb"),
+    "the buckets": (PLATFORM_TAG, MANAGED_BY_TAG, "gameops:bucket"),
+    "the cache": (PLATFORM_TAG, MANAGED_BY_TAG, "Name"),
+}
 
 # The keys of a spec that belong to no layer.
 CORE_OPTIONS = dict(
@@ -122,6 +130,8 @@ def preflight(spec, registry=None, warnings=None):
     core = validate_options(CORE_OPTIONS, dict((key, spec[key]) for key in CORE_OPTIONS if key in spec), "platform", errors)
     _check_name(core.get("name"), "platform.name", errors)
     _check_name(core.get("environment"), "platform.environment", errors)
+    if isinstance(core.get("tags"), dict):
+        aws_rules.check_tags(core["tags"], "platform.tags", ADDED_TAGS, errors)
     platform = dict(core, id="%s-%s" % (core.get("name"), core.get("environment")))
     present = set()
     for layer in registry.values():

@@ -86,8 +86,8 @@ def test_workload_identity_is_pod_identity_unless_irsa_is_asked():
     assert any("workload_identity" in message and "pod_identity, irsa" in message for message in error.value.errors), error.value.errors
 
 
-def test_prune_refused_on_grafana_9():
-    spec = with_observability(grafana={"version": "9.4", "dashboard_dirs": ["/d"]})
+def test_prune_refused_on_grafana_9(tmp_path):
+    spec = with_observability(grafana={"version": "9.4", "dashboard_dirs": [str(tmp_path)]})
     with pytest.raises(SpecError) as refused:
         validate(spec)
     assert refused.value.errors == [

@@ -65,12 +65,18 @@ def local_emulator(tmp_path):
 
 def test_bad_spec_fails_in_preflight_before_any_aws_call(local_emulator):
     settings, state_dir = local_emulator[:2]
+    # Besides a network that cannot be planned, values AWS refuses only minutes into a converge: a tag key with
+    # AWS's reserved prefix, and a cache engine version ElastiCache does not offer.
     bad = dict(settings, platform={"name": "queue-infra", "environment": "local", "region": "ap-northeast-2",
+                                   "tags": {"aws:team": "games"},
                                    "network": {"cidr": "10.0.0.0/16", "availability_zones": 7,
-                                               "tiers": {"public": {"cidrs": ["10.1.0.0/24"]}, "app": {"prefix": 20}}}})
+                                               "tiers": {"public": {"cidrs": ["10.1.0.0/24"]}, "app": {"prefix": 20}}},
+                                   "cache": {"engine_version": "7.0"}})
     result = playbook("site.yml", bad)
     assert result.returncode != 0
     assert "platform.network.availability_zones: ap-northeast-2 has 4 zones; allowed counts are 1 to 4" in result.stdout
+    assert "platform.tags: the key 'aws:team' uses the prefix aws:, which AWS reserves" in result.stdout
+    assert "platform.cache.engine_version: '7.0' is not a valkey version ElastiCache offers; allowed: 7.2, 8.0, 8.1" in result.stdout
     assert requestlog.read(os.path.join(state_dir, "requests.jsonl")) == []
 
 

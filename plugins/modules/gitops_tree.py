@@ -64,6 +64,7 @@ attributes:
     support: full
     description: A before and after for every file written or removed.
   platform:
+    support: full
     platforms: posix
     description: Writes on the controller.
 """

@@ -158,7 +158,8 @@ def benchmark(scales):
 
 
 def print_table(rows):
-    print("| latency model | modules run by | phase | wall time | module invocations | per invocation | API calls | mutating | slow creations (latency model) |")
+    print("| latency model | modules run by | phase | wall time | module invocations | per invocation | API calls | mutating "
+          "| slow creations (latency model) |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for scale, mode, phase, figures, note in rows:
         per_invocation = figures["wall"] / max(figures["invocations"], 1) * 1000

@@ -16,8 +16,8 @@ FILES = [
 ]
 
 
-def converge(dest, files=FILES, **options):
-    changes = gitops_tree.plan(str(dest), files, HEADER, **options)
+def converge(dest, files=None, **options):
+    changes = gitops_tree.plan(str(dest), FILES if files is None else files, HEADER, **options)
     gitops_tree.apply(str(dest), changes)
     return changes
 

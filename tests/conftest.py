@@ -117,7 +117,7 @@ def promtool():
     return path
 
 
-def create_eks_cluster(prefix, version="1.31"):
+def create_eks_cluster(prefix, version="1.35"):
     """A cluster in the emulator, named uniquely, for tests of what hangs off clusters."""
     import uuid  # pylint: disable=import-outside-toplevel
 

@@ -54,7 +54,7 @@ def error(call, **kwargs):
 def test_cluster_creation_defaults(eks, subnets):
     vpc_id, subnet_ids = subnets
     cluster = eks.describe_cluster(name=new_cluster(eks, subnet_ids))["cluster"]
-    assert cluster["version"] == "1.34"  # the calendar's default version
+    assert cluster["version"] == "1.35"  # the calendar's default version, in standard support
     config = cluster["resourcesVpcConfig"]
     assert (config["vpcId"], config["subnetIds"], config["securityGroupIds"]) == (vpc_id, subnet_ids, [])
     assert (config["endpointPublicAccess"], config["endpointPrivateAccess"], config["publicAccessCidrs"]) == (True, False, ["0.0.0.0/0"])
@@ -63,9 +63,9 @@ def test_cluster_creation_defaults(eks, subnets):
     assert cluster["logging"] == {"clusterLogging": [{"types": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
                                                       "enabled": False}]}
 
-    named = eks.describe_cluster(name=new_cluster(eks, version="1.31", logging={"clusterLogging": [{"types": ["audit", "api"], "enabled": True}]},
+    named = eks.describe_cluster(name=new_cluster(eks, version="1.32", logging={"clusterLogging": [{"types": ["audit", "api"], "enabled": True}]},
                                                   accessConfig={"authenticationMode": "API"}))["cluster"]
-    assert named["version"] == "1.31" and "vpcId" not in named["resourcesVpcConfig"]  # subnets unknown to EC2
+    assert named["version"] == "1.32" and "vpcId" not in named["resourcesVpcConfig"]  # subnets unknown to EC2
     assert named["logging"]["clusterLogging"] == [{"types": ["api", "audit"], "enabled": True},
                                                   {"types": ["authenticator", "controllerManager", "scheduler"], "enabled": False}]
     assert named["accessConfig"]["authenticationMode"] == "API"
@@ -127,14 +127,14 @@ def test_authentication_mode_moves_one_step_at_a_time(eks):
 
 def test_version_update_needs_nodegroups_at_the_cluster_version(eks):
     """UpdateClusterVersion is refused while a managed nodegroup lags the cluster (issue 13 #2)."""
-    name = new_cluster(eks, version="1.31")
+    name = new_cluster(eks, version="1.33")
     nodegroup = new_nodegroup(eks, name)
-    eks.update_cluster_version(name=name, version="1.32")
-    assert error(eks.update_cluster_version, name=name, version="1.33") == (
-        "InvalidParameterException", f"Nodegroups {nodegroup} must be updated to match cluster version 1.32 before updating cluster version")
-    eks.update_nodegroup_version(clusterName=name, nodegroupName=nodegroup, version="1.32")
-    eks.update_cluster_version(name=name, version="1.33")
-    assert eks.describe_cluster(name=name)["cluster"]["version"] == "1.33"
+    eks.update_cluster_version(name=name, version="1.34")
+    assert error(eks.update_cluster_version, name=name, version="1.35") == (
+        "InvalidParameterException", f"Nodegroups {nodegroup} must be updated to match cluster version 1.34 before updating cluster version")
+    eks.update_nodegroup_version(clusterName=name, nodegroupName=nodegroup, version="1.34")
+    eks.update_cluster_version(name=name, version="1.35")
+    assert eks.describe_cluster(name=name)["cluster"]["version"] == "1.35"
 
 
 def test_cluster_versions_calendar(eks):
@@ -143,32 +143,60 @@ def test_cluster_versions_calendar(eks):
     assert {"1.32", "1.33", "1.35"} <= set(supported) and not {"1.29", "1.30", "1.31"} & set(supported)
     assert supported["1.35"]["versionStatus"] == "STANDARD_SUPPORT" and supported["1.35"]["status"] == "standard-support"
     assert supported["1.32"]["versionStatus"] == "EXTENDED_SUPPORT"
+    # 1.34's standard support ended on 2026-12-02: extended support since, no longer the default.
+    assert (supported["1.34"]["versionStatus"], supported["1.34"]["status"], supported["1.34"]["defaultVersion"]) == (
+        "EXTENDED_SUPPORT", "extended-support", False)
+    assert supported["1.34"]["endOfExtendedSupportDate"].date().isoformat() == "2027-12-02"
     assert supported["1.32"]["endOfExtendedSupportDate"].date().isoformat() == "2027-03-23"
     every = {entry["clusterVersion"]: entry for entry in eks.get_paginator("describe_cluster_versions").paginate(includeAll=True)
              .build_full_result()["clusterVersions"]}
     assert every["1.31"]["versionStatus"] == "UNSUPPORTED" and every["1.31"]["endOfExtendedSupportDate"].date().isoformat() == "2026-11-26"
-    assert [entry["clusterVersion"] for entry in eks.describe_cluster_versions(defaultOnly=True)["clusterVersions"]] == ["1.34"]
+    assert [entry["clusterVersion"] for entry in eks.describe_cluster_versions(defaultOnly=True)["clusterVersions"]] == ["1.35"]
     assert [entry["clusterVersion"] for entry in eks.describe_cluster_versions(clusterVersions=["1.33"])["clusterVersions"]] == ["1.33"]
+
+
+def test_end_of_life_versions_are_refused(eks):
+    """CreateCluster and UpdateClusterVersion refuse a version past its extended support (1.31 since 2026-11-26), naming the
+    version as EKS does; DescribeClusterVersions lists what is offered instead, the standard-support default among them."""
+    invalid = "InvalidParameterException"
+    before = eks.list_clusters()["clusters"]
+    assert error(new_cluster, eks=eks, version="1.31") == (invalid, "unsupported Kubernetes version 1.31")
+    assert error(new_cluster, eks=eks, version="1.29") == (invalid, "unsupported Kubernetes version 1.29")
+    assert eks.list_clusters()["clusters"] == before  # nothing made by a refused call
+    name = new_cluster(eks, version="1.32")  # the oldest version EKS still creates
+    assert error(eks.update_cluster_version, name=name, version="1.31") == (invalid, "unsupported Kubernetes version 1.31")
+    assert error(eks.update_cluster_version, name=name, version="1.36") == (invalid, "unsupported Kubernetes version 1.36")
+    assert eks.describe_cluster(name=name)["cluster"]["version"] == "1.32"
+    offered = eks.describe_cluster_versions()["clusterVersions"]
+    assert [(entry["clusterVersion"], entry["versionStatus"], entry["defaultVersion"]) for entry in offered] == [
+        ("1.32", "EXTENDED_SUPPORT", False), ("1.33", "EXTENDED_SUPPORT", False), ("1.34", "EXTENDED_SUPPORT", False),
+        ("1.35", "STANDARD_SUPPORT", True)]
 
 
 def test_calendar_statuses_by_date():
     from aws_emulator.handlers import eks_catalog  # pylint: disable=import-outside-toplevel
 
-    on = __import__("datetime").date(2026, 12, 2)
+    day = __import__("datetime").date
+    on = day(2026, 12, 2)  # the last day of 1.34's standard support
     statuses = {version: eks_catalog.version_status(version, on) for version in eks_catalog.KUBERNETES_VERSIONS}
     assert statuses == {"1.29": "UNSUPPORTED", "1.30": "UNSUPPORTED", "1.31": "UNSUPPORTED", "1.32": "EXTENDED_SUPPORT",
                         "1.33": "EXTENDED_SUPPORT", "1.34": "STANDARD_SUPPORT", "1.35": "STANDARD_SUPPORT"}
+    assert eks_catalog.version_status("1.34", day(2026, 12, 3)) == "EXTENDED_SUPPORT"
+    assert eks_catalog.creatable_versions(day(2026, 12, 3)) == ("1.32", "1.33", "1.34", "1.35")
+    assert eks_catalog.creatable_versions(day(2026, 11, 26)) == ("1.31", "1.32", "1.33", "1.34", "1.35")  # 1.31's last day
+    assert eks_catalog.creatable_versions(day(2027, 3, 24)) == ("1.33", "1.34", "1.35")
 
 
 def test_version_updates_one_minor_at_a_time(eks):
-    name = new_cluster(eks, version="1.31")
-    assert error(eks.update_cluster_version, name=name, version="1.33") == (
-        "InvalidParameterException", "Unsupported Kubernetes minor version update from 1.31 to 1.33")
-    assert error(eks.update_cluster_version, name=name, version="1.30")[0] == "InvalidParameterException"
-    update = eks.update_cluster_version(name=name, version="1.32")["update"]
-    assert (update["type"], update["params"][0]) == ("VersionUpdate", {"type": "Version", "value": "1.32"})
-    assert eks.describe_cluster(name=name)["cluster"]["version"] == "1.32"
-    eks.update_cluster_version(name=name, version="1.33")
+    name = new_cluster(eks, version="1.32")
+    assert error(eks.update_cluster_version, name=name, version="1.34") == (
+        "InvalidParameterException", "Unsupported Kubernetes minor version update from 1.32 to 1.34")
+    assert error(eks.update_cluster_version, name=name, version="1.32")[0] == "InvalidParameterException"
+    update = eks.update_cluster_version(name=name, version="1.33")["update"]
+    assert (update["type"], update["params"][0]) == ("VersionUpdate", {"type": "Version", "value": "1.33"})
+    assert eks.describe_cluster(name=name)["cluster"]["version"] == "1.33"
+    assert error(eks.update_cluster_version, name=name, version="1.32") == (  # no way back
+        "InvalidParameterException", "Unsupported Kubernetes minor version update from 1.33 to 1.32")
     eks.update_cluster_version(name=name, version="1.34")
     eks.update_cluster_version(name=name, version="1.35")
     assert error(eks.update_cluster_version, name=name, version="1.36")[0] == "InvalidParameterException"  # not offered yet
@@ -186,16 +214,16 @@ def test_encryption_can_be_added_never_changed(eks):
 
 
 def test_nodegroup_creation_defaults(eks):
-    cluster = new_cluster(eks, version="1.32")
+    cluster = new_cluster(eks, version="1.33")
     nodegroup = eks.describe_nodegroup(clusterName=cluster, nodegroupName=new_nodegroup(eks, cluster))["nodegroup"]
-    assert (nodegroup["version"], nodegroup["amiType"], nodegroup["releaseVersion"]) == ("1.32", "AL2023_x86_64_STANDARD", "1.32.6-20250715")
+    assert (nodegroup["version"], nodegroup["amiType"], nodegroup["releaseVersion"]) == ("1.33", "AL2023_x86_64_STANDARD", "1.33.4-20261118")
     assert (nodegroup["diskSize"], nodegroup["updateConfig"]) == (20, {"maxUnavailable": 1, "updateStrategy": "DEFAULT"})
     assert nodegroup["scalingConfig"] == {"minSize": 2, "maxSize": 2, "desiredSize": 2}
     assert "remoteAccess" not in nodegroup
-    assert error(new_nodegroup, eks=eks, cluster=cluster, version="1.31")[0] == "InvalidParameterException"
+    assert error(new_nodegroup, eks=eks, cluster=cluster, version="1.32")[0] == "InvalidParameterException"  # not the cluster's
     assert error(new_nodegroup, eks=eks, cluster=cluster, scalingConfig={"minSize": 3, "maxSize": 2, "desiredSize": 2})[0] == (
         "InvalidParameterException")
-    assert error(new_nodegroup, eks=eks, cluster=new_cluster(eks), amiType="AL2_x86_64")[0] == "InvalidParameterException"  # none for 1.33
+    assert error(new_nodegroup, eks=eks, cluster=new_cluster(eks), amiType="AL2_x86_64")[0] == "InvalidParameterException"  # none from 1.33 on
 
 
 def test_nodegroup_config_updates(eks):
@@ -225,17 +253,17 @@ def test_nodegroup_config_updates(eks):
 
 
 def test_nodegroup_version_follows_the_cluster(eks):
-    cluster = new_cluster(eks, version="1.31")
-    name = new_nodegroup(eks, cluster, releaseVersion="1.31.9-20250610")
-    assert error(eks.update_nodegroup_version, clusterName=cluster, nodegroupName=name, version="1.32")[0] == "InvalidParameterException"
+    cluster = new_cluster(eks, version="1.33")
+    name = new_nodegroup(eks, cluster, releaseVersion="1.33.3-20261104")
+    assert error(eks.update_nodegroup_version, clusterName=cluster, nodegroupName=name, version="1.34")[0] == "InvalidParameterException"
     update = eks.update_nodegroup_version(clusterName=cluster, nodegroupName=name)["update"]  # the newest release of its version
-    assert update["params"] == [{"type": "Version", "value": "1.31"}, {"type": "ReleaseVersion", "value": "1.31.10-20250715"}]
+    assert update["params"] == [{"type": "Version", "value": "1.33"}, {"type": "ReleaseVersion", "value": "1.33.4-20261118"}]
     assert error(eks.update_nodegroup_version, clusterName=cluster, nodegroupName=name)[0] == "InvalidParameterException"  # nothing to do
-    eks.update_cluster_version(name=cluster, version="1.32")
-    update = eks.update_nodegroup_version(clusterName=cluster, nodegroupName=name, version="1.32")["update"]
+    eks.update_cluster_version(name=cluster, version="1.34")
+    update = eks.update_nodegroup_version(clusterName=cluster, nodegroupName=name, version="1.34")["update"]
     assert eks.describe_update(name=cluster, nodegroupName=name, updateId=update["id"])["update"]["type"] == "VersionUpdate"
     nodegroup = eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
-    assert (nodegroup["version"], nodegroup["releaseVersion"]) == ("1.32", "1.32.6-20250715")
+    assert (nodegroup["version"], nodegroup["releaseVersion"]) == ("1.34", "1.34.3-20261118")
 
 
 def test_addon_updates_can_be_described(eks):

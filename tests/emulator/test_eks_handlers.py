@@ -27,7 +27,7 @@ def eks_client(region=REGION, validate=True):
     return boto3.client("eks", region_name=region, config=config)
 
 
-def create_cluster(eks, version="1.31", name=None):
+def create_cluster(eks, version="1.35", name=None):
     name = name or "queue-" + uuid.uuid4().hex[:8]
     eks.create_cluster(name=name, version=version, roleArn=CLUSTER_ROLE, resourcesVpcConfig={"subnetIds": ["subnet-a", "subnet-b"]})
     return name
@@ -86,8 +86,10 @@ def test_addon_lifecycle_is_logged(aws_env, eks, cluster):
                                      ("eks", "DescribeAddon", 404), ("eks", "ListAddons", 200)]
 
 
-@pytest.mark.parametrize("version, addon, expected", [("1.29", "kube-proxy", "v1.29.15-eksbuild.5"), ("1.33", "kube-proxy", "v1.33.0-eksbuild.2"),
-                                                      ("1.29", "coredns", "v1.11.1-eksbuild.13"), ("1.33", "coredns", "v1.12.1-eksbuild.2")])
+@pytest.mark.parametrize("version, addon, expected", [("1.32", "kube-proxy", "v1.32.3-eksbuild.7"), ("1.35", "kube-proxy", "v1.35.0-eksbuild.2"),
+                                                      # on 1.32 the default is not the newest build that runs there (v1.11.4-eksbuild.24)
+                                                      ("1.32", "coredns", "v1.11.4-eksbuild.14"), ("1.33", "coredns", "v1.12.1-eksbuild.2"),
+                                                      ("1.35", "metrics-server", "v0.8.0-eksbuild.2")])
 def test_addon_version_defaults_to_the_cluster_versions_default(eks, version, addon, expected):
     cluster = create_cluster(eks, version)
     assert eks.create_addon(clusterName=cluster, addonName=addon)["addon"]["addonVersion"] == expected
@@ -109,7 +111,7 @@ def test_addon_errors(eks, cluster):
     assert error(eks.create_addon, clusterName=cluster, addonName="kube-proxy", addonVersion="v1.33.0-eksbuild.2") == invalid  # needs 1.33
     assert error(eks.create_addon, clusterName=cluster, addonName="kube-proxy", addonVersion="v9.9.9") == invalid
     assert error(eks.create_addon, clusterName=cluster, addonName="vpc-cni", serviceAccountRoleArn="arn:aws:iam::123:user/x") == invalid
-    assert error(eks.update_addon, clusterName=cluster, addonName="coredns", addonVersion="v1.12.1-eksbuild.2") == invalid
+    assert error(eks.update_addon, clusterName=cluster, addonName="coredns", addonVersion="v1.11.4-eksbuild.14") == invalid  # 1.32 at most
     with pytest.raises(ClientError) as caught:
         eks.update_addon(clusterName=cluster, addonName="coredns", configurationValues='{"replicas": 2, "replicaCount": "two"}')
     assert "$.replicas: is not defined" in str(caught.value) and "$.replicaCount: str found, integer expected" in str(caught.value)
@@ -129,18 +131,33 @@ def test_addon_versions_filter_and_page(eks):
     assert [version["addonVersion"] for version in kube_proxy[0]["addonVersions"]] == ["v1.33.0-eksbuild.2"]
     assert kube_proxy[0]["addonVersions"][0]["compatibilities"] == [{"clusterVersion": "1.33", "platformVersions": ["*"], "defaultVersion": True}]
 
-    names = ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
-    assert [addon["addonName"] for addon in eks.describe_addon_versions(kubernetesVersion="1.31")["addons"]] == names
+    names = ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "metrics-server", "vpc-cni"]
+    for kubernetes_version in ("1.32", "1.33", "1.34", "1.35"):  # every addon runs on every version EKS creates
+        assert [addon["addonName"] for addon in eks.describe_addon_versions(kubernetesVersion=kubernetes_version)["addons"]] == names
     assert eks.describe_addon_versions(kubernetesVersion="1.19")["addons"] == []
     assert eks.describe_addon_versions(addonName="no-such-addon")["addons"] == []
     assert [addon["addonName"] for addon in eks.describe_addon_versions(types=["storage"])["addons"]] == ["aws-ebs-csi-driver"]
     assert eks.describe_addon_versions(owners=["aws-marketplace"])["addons"] == []
+    community = eks.describe_addon_versions(owners=["community"])["addons"]
+    assert [(addon["addonName"], addon["owner"], addon["publisher"]) for addon in community] == [("metrics-server", "community", "eks")]
+    assert "metrics-server" not in [addon["addonName"] for addon in eks.describe_addon_versions(owners=["aws"])["addons"]]
 
     pages = list(eks.get_paginator("describe_addon_versions").paginate(PaginationConfig={"PageSize": 2}))
     assert [[addon["addonName"] for addon in page["addons"]] for page in pages] == [names[:2], names[2:4], names[4:]]
     vpc_cni = eks.describe_addon_versions(addonName="vpc-cni")["addons"][0]["addonVersions"]
-    assert [version["requiresIamPermissions"] for version in vpc_cni] == [True] * 6
-    assert [len(version["compatibilities"]) for version in vpc_cni] == [4, 4, 7, 7, 3, 3]
+    assert [version["requiresIamPermissions"] for version in vpc_cni] == [True] * 7
+    assert [len(version["compatibilities"]) for version in vpc_cni] == [3, 4, 4, 7, 7, 3, 3]
+
+
+def test_every_addon_has_one_default_on_every_version_eks_creates(eks):
+    """As DescribeAddonVersions has it: on each version EKS creates, each addon marks one version its default."""
+    creatable = [entry["clusterVersion"] for entry in eks.describe_cluster_versions()["clusterVersions"]]
+    assert creatable == ["1.32", "1.33", "1.34", "1.35"]
+    for version in creatable:
+        for addon in eks.describe_addon_versions(kubernetesVersion=version)["addons"]:
+            defaults = [info["addonVersion"] for info in addon["addonVersions"] for compatibility in info["compatibilities"]
+                        if compatibility["clusterVersion"] == version and compatibility["defaultVersion"]]
+            assert len(defaults) == 1, (version, addon["addonName"], defaults)
 
 
 def test_addon_configuration_schema(eks):
@@ -396,14 +413,14 @@ def test_state_goes_with_its_cluster(eks, cluster):
 
 def test_vpc_cni_moves_one_minor_version_at_a_time(eks):
     """UpdateAddon refuses a vpc-cni update of more than one minor version (issue 13 #5)."""
-    cluster = create_cluster(eks, version="1.31")
-    eks.create_addon(clusterName=cluster, addonName="vpc-cni", addonVersion="v1.18.6-eksbuild.1")
-    for version in ("1.32", "1.33"):
+    cluster = create_cluster(eks, version="1.33")
+    eks.create_addon(clusterName=cluster, addonName="vpc-cni", addonVersion="v1.19.5-eksbuild.3")
+    for version in ("1.34", "1.35"):
         eks.update_cluster_version(name=cluster, version=version)
-    assert error(eks.update_addon, clusterName=cluster, addonName="vpc-cni", addonVersion="v1.20.4-eksbuild.2") == ("InvalidParameterException", 400)
-    eks.update_addon(clusterName=cluster, addonName="vpc-cni", addonVersion="v1.19.5-eksbuild.3")
+    assert error(eks.update_addon, clusterName=cluster, addonName="vpc-cni", addonVersion="v1.21.1-eksbuild.1") == ("InvalidParameterException", 400)
     eks.update_addon(clusterName=cluster, addonName="vpc-cni", addonVersion="v1.20.4-eksbuild.2")
-    assert eks.describe_addon(clusterName=cluster, addonName="vpc-cni")["addon"]["addonVersion"] == "v1.20.4-eksbuild.2"
+    eks.update_addon(clusterName=cluster, addonName="vpc-cni", addonVersion="v1.21.1-eksbuild.1")
+    assert eks.describe_addon(clusterName=cluster, addonName="vpc-cni")["addon"]["addonVersion"] == "v1.21.1-eksbuild.1"
 
 
 def test_preserve_is_refused_on_creation(eks):

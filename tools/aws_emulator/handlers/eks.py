@@ -428,17 +428,18 @@ class EksExtensions(ClusterUpdates, RestJsonHandler):
 
     def describe_addon_versions(self, kubernetesVersion=None, maxResults=None, nextToken=None, addonName=None, types=None,
                                 publishers=None, owners=None):
-        # Every addon here is published by EKS and owned by AWS.
-        if (publishers and "eks" not in publishers) or (owners and "aws" not in owners):
+        # Every addon here is published by EKS; AWS owns them but the community addons (metrics-server).
+        if publishers and "eks" not in publishers:
             return paged("addons", [], maxResults, nextToken)
         addons = []
         for name, entry in sorted(catalog.ADDONS.items()):
-            if (addonName and name != addonName) or (types and entry["type"] not in types):
+            owner = entry.get("owner", "aws")
+            if (addonName and name != addonName) or (types and entry["type"] not in types) or (owners and owner not in owners):
                 continue
             versions = [self._version_info(entry, version, runs_on, default_on, kubernetesVersion)
                         for version, runs_on, default_on in entry["versions"] if not kubernetesVersion or kubernetesVersion in runs_on]
             if versions:
-                addons.append({"addonName": name, "type": entry["type"], "addonVersions": versions, "publisher": "eks", "owner": "aws",
+                addons.append({"addonName": name, "type": entry["type"], "addonVersions": versions, "publisher": "eks", "owner": owner,
                                "defaultNamespace": catalog.DEFAULT_NAMESPACE})
         return paged("addons", addons, maxResults, nextToken)
 

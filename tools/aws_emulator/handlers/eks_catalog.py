@@ -7,11 +7,12 @@ versions EKS supports; the emulator's EKS handler (eks.py) serves it and checks 
 import calendar
 from datetime import date, datetime, timezone
 
-# EKS's Kubernetes version calendar as of 2026-12-02, from the EKS user guide's "Understand the Kubernetes
+# EKS's Kubernetes version calendar as of 2026-12-03, from the EKS user guide's "Understand the Kubernetes
 # version lifecycle on EKS" (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html) and
 # endoflife.date/amazon-eks: (version, release, end of standard support, end of extended support,
 # Kubernetes patch, default platform version). Standard support lasts 14 months, extended support 12 more;
-# past its end EKS auto-upgrades clusters and no longer creates them at the version. Re-check when acting on it.
+# past its end EKS auto-upgrades clusters and no longer creates them at the version (1.29 to 1.31 now: kept
+# because DescribeClusterVersions with includeAll and DescribeAddonVersions still list them). Re-check when acting on it.
 CALENDAR = (
     ("1.29", "2024-01-23", "2025-03-23", "2026-03-23", "1.29.15", "eks.61"),
     ("1.30", "2024-05-23", "2025-07-23", "2026-07-23", "1.30.14", "eks.58"),
@@ -21,13 +22,10 @@ CALENDAR = (
     ("1.34", "2025-10-02", "2026-12-02", "2027-12-02", "1.34.2", "eks.13"),
     ("1.35", "2026-01-27", "2027-03-27", "2028-03-27", "1.35.0", "eks.3"),
 )
-# The version CreateCluster takes when none is given (DescribeClusterVersions' defaultVersion).
-DEFAULT_KUBERNETES_VERSION = "1.34"
-# The versions CreateCluster and UpdateClusterVersion take. AWS takes only those in standard or extended
-# support (creatable_versions()); the emulator still creates clusters at the end-of-life 1.29 to 1.31 while the
-# inventories and tests are being moved off 1.31. Set REFUSE_END_OF_LIFE to True once they are.
+# The version CreateCluster takes when none is given (DescribeClusterVersions' defaultVersion): AWS makes it a
+# version in standard support (1.34 left it on 2026-12-02).
+DEFAULT_KUBERNETES_VERSION = "1.35"
 KUBERNETES_VERSIONS = tuple(entry[0] for entry in CALENDAR)
-REFUSE_END_OF_LIFE = False
 
 
 def today():
@@ -46,9 +44,7 @@ def version_status(version, on=None):
 
 
 def creatable_versions(on=None):
-    """The versions a cluster can be created at or updated to."""
-    if not REFUSE_END_OF_LIFE:
-        return KUBERNETES_VERSIONS
+    """The versions CreateCluster and UpdateClusterVersion take: those in standard or extended support, as AWS's."""
     return tuple(version for version in KUBERNETES_VERSIONS if version_status(version, on) != "UNSUPPORTED")
 
 
@@ -70,8 +66,16 @@ def cluster_versions(on=None):
     return result
 
 
-# Addon name -> what DescribeAddonVersions says of it, the service accounts it can give AWS permissions
-# through pod identity (with the managed policies AWS recommends), the top-level keys of its configuration
+def since(first):
+    """The calendar's versions from first on: an addon build keeps running on the versions after the one it came for."""
+    key = tuple(map(int, first.split(".")))
+    return tuple(version for version in KUBERNETES_VERSIONS if tuple(map(int, version.split("."))) >= key)
+
+
+SINCE_1_32, SINCE_1_33 = since("1.32"), since("1.33")
+
+# Addon name -> what DescribeAddonVersions says of it (owner "aws" unless it says otherwise), the service accounts
+# it can give AWS permissions through pod identity (with the managed policies AWS recommends), the top-level keys of its configuration
 # schema with their JSON types, and its versions, newest first, as
 # (version, cluster versions it runs on, cluster versions it is the default for).
 ADDONS = {
@@ -94,9 +98,11 @@ ADDONS = {
         "podIdentity": {},
         "configuration": {"replicaCount": "integer", "resources": "object", "tolerations": "array", "nodeSelector": "object",
                           "affinity": "object", "autoScaling": "object", "podDisruptionBudget": "object", "corefile": "string"},
+        # CoreDNS 1.12 runs on 1.33 and later; 1.32 stays on 1.11.4 builds, whose newest is not its default.
         "versions": [
             ("v1.12.4-eksbuild.1", ("1.34", "1.35"), ("1.34", "1.35")),
-            ("v1.12.1-eksbuild.2", ("1.33", "1.34", "1.35"), ("1.33",)),
+            ("v1.12.1-eksbuild.2", SINCE_1_33, ("1.33",)),
+            ("v1.11.4-eksbuild.24", ("1.31", "1.32"), ()),
             ("v1.11.4-eksbuild.14", ("1.29", "1.30", "1.31", "1.32"), ("1.31", "1.32")),
             ("v1.11.1-eksbuild.13", ("1.29", "1.30"), ("1.29", "1.30")),
         ],
@@ -138,14 +144,30 @@ ADDONS = {
         "podIdentity": {"aws-node": ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]},
         "configuration": {"env": "object", "init": "object", "nodeAgent": "object", "resources": "object", "tolerations": "array",
                           "affinity": "object", "enableNetworkPolicy": "string", "enableWindowsIpam": "string"},
-        # A ladder of three minor versions: EKS moves vpc-cni one minor version at a time (VPC_CNI_MINOR_STEP).
+        # A ladder of four minor versions: EKS moves vpc-cni one minor version at a time (ONE_MINOR_AT_A_TIME).
         "versions": [
-            ("v1.20.4-eksbuild.2", ("1.32", "1.33", "1.34", "1.35"), ("1.34", "1.35")),
-            ("v1.20.1-eksbuild.1", ("1.32", "1.33", "1.34", "1.35"), ()),
-            ("v1.19.5-eksbuild.3", KUBERNETES_VERSIONS, ("1.29", "1.30", "1.31", "1.32", "1.33")),
+            ("v1.21.1-eksbuild.1", SINCE_1_33, ("1.34", "1.35")),
+            ("v1.20.4-eksbuild.2", SINCE_1_32, ("1.32", "1.33")),
+            ("v1.20.1-eksbuild.1", SINCE_1_32, ()),
+            ("v1.19.5-eksbuild.3", KUBERNETES_VERSIONS, ("1.29", "1.30", "1.31")),
             ("v1.19.2-eksbuild.1", KUBERNETES_VERSIONS, ()),
             ("v1.18.6-eksbuild.1", ("1.29", "1.30", "1.31"), ()),
             ("v1.18.3-eksbuild.2", ("1.29", "1.30", "1.31"), ()),
+        ],
+    },
+    # A community addon (docs.aws.amazon.com/eks/latest/userguide/community-addons.html): EKS publishes it,
+    # the project owns it.
+    "metrics-server": {
+        "type": "observability",
+        "owner": "community",
+        "computeTypes": ["ec2", "hybrid"],
+        "requiresIamPermissions": False,
+        "podIdentity": {},
+        "configuration": {"replicas": "integer", "args": "array", "resources": "object", "tolerations": "array",
+                          "nodeSelector": "object", "affinity": "object", "podDisruptionBudget": "object"},
+        "versions": [
+            ("v0.8.0-eksbuild.2", SINCE_1_32, SINCE_1_32),
+            ("v0.7.2-eksbuild.4", KUBERNETES_VERSIONS, ("1.29", "1.30", "1.31")),
         ],
     },
 }

@@ -48,9 +48,9 @@ NETWORK_KEYS = ("subnetIds", "securityGroupIds")
 DEFAULT_SCALING = {"minSize": 2, "maxSize": 2, "desiredSize": 2}  # moto's, kept
 DEFAULT_DISK_SIZE = 20
 
-# The node AMI releases on offer: for Amazon Linux, KUBERNETES_VERSION.PATCH-DATE, the newest first.
+# The node AMI releases on offer: for Amazon Linux, KUBERNETES_VERSION.PATCH-DATE, the newest first (two of November 2026).
 AMI_PATCHES = {"1.29": 15, "1.30": 14, "1.31": 10, "1.32": 6, "1.33": 4, "1.34": 3, "1.35": 1}
-AMI_DATES = ("20250715", "20250610")
+AMI_DATES = ("20261118", "20261104")
 BOTTLEROCKET_RELEASES = ("1.42.0-7f2ab5c1", "1.41.0-4c8e1d2a")
 
 
@@ -138,11 +138,19 @@ def require_taints(taints):
         raise invalid(f"A nodegroup can have at most {MAX_TAINTS} taints.")
 
 
+def require_creatable(version):
+    """EKS creates and updates clusters only at versions in standard or extended support. Its message names the
+    version alone (terraform-aws-modules/terraform-aws-eks#3164, hashicorp/terraform-provider-aws#38796); what it
+    offers is DescribeClusterVersions' to say."""
+    if version not in creatable_versions():
+        raise invalid(f"unsupported Kubernetes version {version}")
+
+
 def check_cluster_request(params):
     """What AWS refuses in a CreateCluster request that moto lets through."""
     version = params.get("version")
-    if version is not None and version not in creatable_versions():
-        raise invalid(f"unsupported Kubernetes version {version}. Supported versions: {', '.join(creatable_versions())}")
+    if version is not None:
+        require_creatable(version)
     require_endpoint_access(params.get("resourcesVpcConfig") or {})
     enabled_log_types(params.get("logging"))
     access = params.get("accessConfig") or {}
@@ -322,11 +330,10 @@ class ClusterUpdates:
     def update_cluster_version(self, name, version, clientRequestToken=None, force=None, **_):  # pylint: disable=unused-argument
         cluster = self._cluster(name)
         self._require_active(cluster, f"Cluster {name}")
+        require_creatable(version)  # before the step: an end-of-life or unknown target is refused as such
         major, minor = version_key(cluster.version)
         if version != f"{major}.{minor + 1}":
             raise invalid(f"Unsupported Kubernetes minor version update from {cluster.version} to {version}")
-        if version not in creatable_versions():
-            raise invalid(f"unsupported Kubernetes version {version}. Supported versions: {', '.join(creatable_versions())}")
         # "all of your node groups' Kubernetes versions must match the cluster's Kubernetes version in order to update
         # the cluster to a new Kubernetes version" (UpdateClusterVersion; hashicorp/terraform-provider-aws#19478).
         lagging = sorted(nodegroup.nodegroup_name for nodegroup in cluster.nodegroups.values() if nodegroup.version != cluster.version)

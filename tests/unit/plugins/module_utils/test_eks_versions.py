@@ -10,7 +10,8 @@ def test_eks_versions_reads_the_calendar(aws_env):
     assert versions["1.31"] == dict(status="UNSUPPORTED", default=False, release_date="2024-09-26", end_of_standard_support="2025-11-26",
                                     end_of_extended_support="2026-11-26")
     assert versions["1.32"]["status"] == "EXTENDED_SUPPORT" and versions["1.35"]["status"] == "STANDARD_SUPPORT"
-    assert [version for version, details in versions.items() if details["default"]] == ["1.34"]
+    assert versions["1.34"]["status"] == "EXTENDED_SUPPORT" and versions["1.34"]["end_of_standard_support"] == "2026-12-02"
+    assert [version for version, details in versions.items() if details["default"]] == ["1.35"]
     assert "1.31" not in eks.eks_versions(boto3.client("eks"), include_all=False)
 
 
@@ -26,8 +27,8 @@ def test_legacy_status_is_mapped():
                     class Pages:
                         @staticmethod
                         def build_full_result():
-                            return {"clusterVersions": [{"clusterVersion": "1.30", "status": "extended-support"}]}
+                            return {"clusterVersions": [{"clusterVersion": "1.33", "status": "extended-support"}]}
                     return Pages()
             return Paginator()
 
-    assert eks.eks_versions(Client())["1.30"]["status"] == "EXTENDED_SUPPORT"
+    assert eks.eks_versions(Client())["1.33"]["status"] == "EXTENDED_SUPPORT"

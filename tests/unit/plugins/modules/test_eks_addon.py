@@ -8,8 +8,8 @@ from conftest import create_eks_cluster, run_module
 
 ROLE = "arn:aws:iam::123456789012:role/vpc-cni"
 OTHER_ROLE = "arn:aws:iam::123456789012:role/vpc-cni-v2"
-LATEST_VPC_CNI = "v1.19.5-eksbuild.3"  # the newest vpc-cni in the emulator's catalogue; the default too
-OLDER_VPC_CNI = "v1.19.2-eksbuild.1"
+LATEST_VPC_CNI = "v1.21.1-eksbuild.1"  # the newest vpc-cni on the test clusters' 1.35; the default too
+OLDER_VPC_CNI = "v1.20.4-eksbuild.2"  # one minor below: vpc-cni moves one at a time
 
 
 @pytest.fixture
@@ -120,11 +120,11 @@ def test_check_mode_update_and_delete_make_no_mutating_call(aws_env, cluster):
     assert (addon["addonVersion"], addon["tags"], "configurationValues" in addon) == (OLDER_VPC_CNI, {"a": "1"}, False)
 
 
-@pytest.mark.parametrize("version, expected", [("latest", "v1.11.4-eksbuild.14"), ("default", "v1.11.1-eksbuild.13"),
-                                               ("v1.11.1-eksbuild.13", "v1.11.1-eksbuild.13")])
+@pytest.mark.parametrize("version, expected", [("latest", "v1.11.4-eksbuild.24"), ("default", "v1.11.4-eksbuild.14"),
+                                               ("v1.11.4-eksbuild.14", "v1.11.4-eksbuild.14")])
 def test_version_resolution_on_the_clusters_kubernetes_version(aws_env, version, expected):
-    # On 1.29, coredns v1.12.1 (1.33 only) does not run; v1.11.4 is the newest that does, v1.11.1 the default.
-    cluster = create_eks_cluster("addons", "1.29")
+    # On 1.32, coredns v1.12 (1.33 and later) does not run; v1.11.4-eksbuild.24 is the newest that does, eksbuild.14 the default.
+    cluster = create_eks_cluster("addons", "1.32")
     result = run_module(eks_addon, dict(cluster_name=cluster, name="coredns", version=version))
     assert result["changed"] is True and result["addon"]["addon_version"] == expected
     assert aws_addon(cluster, "coredns")["addonVersion"] == expected
@@ -136,11 +136,11 @@ def test_latest_upgrades_and_default_does_not_downgrade(aws_env, cluster):
     assert run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni"))["addon"]["addon_version"] == LATEST_VPC_CNI
     assert aws_env.mutations_since(mark) == ["UpdateAddon"]
 
-    cluster = create_eks_cluster("addons", "1.29")
+    cluster = create_eks_cluster("addons", "1.32")
     run_module(eks_addon, dict(cluster_name=cluster, name="coredns", version="latest"))
     mark = aws_env.mark()
     kept = run_module(eks_addon, dict(cluster_name=cluster, name="coredns", version="default"))
-    assert kept["changed"] is False and kept["addon"]["addon_version"] == "v1.11.4-eksbuild.14"
+    assert kept["changed"] is False and kept["addon"]["addon_version"] == "v1.11.4-eksbuild.24"
     assert aws_env.mutations_since(mark) == []
 
 
@@ -151,8 +151,8 @@ def test_clear_failures(aws_env, cluster):
 
     incompatible = run_module(eks_addon, dict(cluster_name=cluster, name="kube-proxy", version="v1.33.0-eksbuild.2"))
     assert incompatible["failed"] is True
-    assert incompatible["msg"] == ("Version v1.33.0-eksbuild.2 of the EKS addon kube-proxy does not run on Kubernetes 1.31; "
-                                   "these do: v1.31.7-eksbuild.7")
+    assert incompatible["msg"] == ("Version v1.33.0-eksbuild.2 of the EKS addon kube-proxy does not run on Kubernetes 1.35; "
+                                   "these do: v1.35.0-eksbuild.2")
 
     missing = run_module(eks_addon, dict(cluster_name="no-such-cluster", name="vpc-cni"))
     assert missing["failed"] is True and missing["msg"] == "EKS cluster no-such-cluster does not exist in region ap-northeast-2"
@@ -224,15 +224,15 @@ def test_preserve_is_none_on_creation_and_preserve_on_update(aws_env, cluster, a
 
 def test_vpc_cni_steps_one_minor_version_at_a_time(aws_env, api_calls):
     """latest on vpc-cni two minors ahead goes through the newest of the minor between (issue 13 #5)."""
-    cluster = create_eks_cluster("cni", version="1.31")
-    run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni", version="v1.18.6-eksbuild.1"))
+    cluster = create_eks_cluster("cni", version="1.33")
+    run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni", version="v1.19.5-eksbuild.3"))
     eks_api = boto3.client("eks")
-    for version in ("1.32", "1.33"):
+    for version in ("1.34", "1.35"):
         eks_api.update_cluster_version(name=cluster, version=version)
     planned = run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni"), check_mode=True)
-    assert planned["addon"]["version_steps"] == ["v1.19.5-eksbuild.3"] and planned["addon"]["addon_version"] == "v1.20.4-eksbuild.2"
+    assert planned["addon"]["version_steps"] == ["v1.20.4-eksbuild.2"] and planned["addon"]["addon_version"] == "v1.21.1-eksbuild.1"
     result = run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni"))
     assert result.get("failed") is not True, result.get("msg")
-    assert result["changed"] is True and result["addon"]["addon_version"] == "v1.20.4-eksbuild.2"
-    assert [params.get("addonVersion") for operation, params in api_calls if operation == "UpdateAddon"] == ["v1.19.5-eksbuild.3", "v1.20.4-eksbuild.2"]
+    assert result["changed"] is True and result["addon"]["addon_version"] == "v1.21.1-eksbuild.1"
+    assert [params.get("addonVersion") for operation, params in api_calls if operation == "UpdateAddon"] == ["v1.20.4-eksbuild.2", "v1.21.1-eksbuild.1"]
     assert run_module(eks_addon, dict(cluster_name=cluster, name="vpc-cni"))["changed"] is False

@@ -37,8 +37,8 @@ def name(aws_env):
 
 @pytest.fixture
 def args(network, name):
-    """The arguments of a 1.31 cluster in the test network."""
-    return dict(name=name, version="1.31", role_arn=network["role"], subnet_ids=network["subnets"], wait_timeout=30)
+    """The arguments of a 1.33 cluster in the test network: two minor versions below the newest, to upgrade."""
+    return dict(name=name, version="1.33", role_arn=network["role"], subnet_ids=network["subnets"], wait_timeout=30)
 
 
 def operations(aws_env, mark):
@@ -56,14 +56,14 @@ def test_create_then_no_op(aws_env, args, network):
     assert created["changed"] is True
     assert aws_env.mutations_since(mark) == ["CreateCluster"]
     cluster = created["cluster"]
-    assert (cluster["name"], cluster["version"], cluster["status"]) == (args["name"], "1.31", "ACTIVE")
+    assert (cluster["name"], cluster["version"], cluster["status"]) == (args["name"], "1.33", "ACTIVE")
     assert cluster["arn"] == "arn:aws:eks:ap-northeast-2:123456789012:cluster/" + args["name"]
     assert cluster["endpoint"].startswith("https://") and cluster["certificate_authority"]["data"]
     assert cluster["identity"]["oidc"]["issuer"].startswith("https://oidc.eks.ap-northeast-2.amazonaws.com/id/")
     assert cluster["tags"] == {"gameops:platform": "t"} and cluster["resources_vpc_config"]["vpc_id"] == network["vpc_id"]
     assert created["diff"]["before"] == {}
     assert created["diff"]["after"] == dict(
-        version="1.31", role_arn=network["role"], subnet_ids=sorted(network["subnets"]), security_group_ids=[],
+        version="1.33", role_arn=network["role"], subnet_ids=sorted(network["subnets"]), security_group_ids=[],
         endpoint_public_access=True, endpoint_private_access=False, public_access_cidrs=["0.0.0.0/0"], logging=["api", "audit"],
         encryption_kms_key_arn=None, authentication_mode="CONFIG_MAP", tags={"gameops:platform": "t"})
     assert created["updates"] == []
@@ -80,12 +80,12 @@ def test_create_then_no_op(aws_env, args, network):
 def test_check_mode_makes_no_mutating_call(aws_env, args):
     mark = aws_env.mark()
     planned = run_module(eks_cluster, args, check_mode=True, diff=True)
-    assert planned["changed"] is True and planned["cluster"] == {} and planned["diff"]["after"]["version"] == "1.31"
+    assert planned["changed"] is True and planned["cluster"] == {} and planned["diff"]["after"]["version"] == "1.33"
     assert aws_env.mutations_since(mark) == []
 
     run_module(eks_cluster, args)
     mark = aws_env.mark()
-    planned = run_module(eks_cluster, dict(args, version="1.33", logging=["api"], authentication_mode="API", encryption_kms_key_arn=KEY,
+    planned = run_module(eks_cluster, dict(args, version="1.35", logging=["api"], authentication_mode="API", encryption_kms_key_arn=KEY,
                                            endpoint_private_access=True, tags={"a": "1"}), check_mode=True, diff=True)
     assert planned["changed"] is True
     assert [(update["operation"], update["request"]) for update in planned["updates"]] == [
@@ -97,14 +97,14 @@ def test_check_mode_makes_no_mutating_call(aws_env, args):
         ("UpdateClusterConfig", {"name": args["name"], "access_config": {"authentication_mode": "API"}}),
         ("AssociateEncryptionConfig", {"cluster_name": args["name"], "encryption_config": [
             {"resources": ["secrets"], "provider": {"key_arn": KEY}}]}),
-        ("UpdateClusterVersion", {"name": args["name"], "version": "1.32"}),
-        ("UpdateClusterVersion", {"name": args["name"], "version": "1.33"}),
+        ("UpdateClusterVersion", {"name": args["name"], "version": "1.34"}),
+        ("UpdateClusterVersion", {"name": args["name"], "version": "1.35"}),
     ]
     assert all("update" not in update for update in planned["updates"])
     changed = {key for key in planned["diff"]["after"] if planned["diff"]["after"][key] != planned["diff"]["before"][key]}
     assert changed == {"version", "logging", "authentication_mode", "encryption_kms_key_arn", "endpoint_private_access", "tags"}
     assert aws_env.mutations_since(mark) == []
-    assert described(args["name"])["version"] == "1.31"
+    assert described(args["name"])["version"] == "1.33"
 
 
 def test_logging_change_is_one_update(aws_env, args):
@@ -154,17 +154,17 @@ def test_each_kind_of_change_is_its_own_update_waiting_for_the_one_before(aws_en
 def test_version_upgrade_one_minor_at_a_time(aws_env, args):
     run_module(eks_cluster, args)
     mark = aws_env.mark()
-    result = run_module(eks_cluster, dict(args, version="1.33"), diff=True)
-    assert result["changed"] is True and result["cluster"]["version"] == "1.33"
+    result = run_module(eks_cluster, dict(args, version="1.35"), diff=True)
+    assert result["changed"] is True and result["cluster"]["version"] == "1.35"
     assert aws_env.mutations_since(mark) == ["UpdateClusterVersion", "UpdateClusterVersion"]
-    assert [update["request"]["version"] for update in result["updates"]] == ["1.32", "1.33"]
+    assert [update["request"]["version"] for update in result["updates"]] == ["1.34", "1.35"]
     assert [update["update"]["status"] for update in result["updates"]] == ["Successful", "Successful"]
     assert operations(aws_env, mark) == ["DescribeCluster", "ListNodegroups", "UpdateClusterVersion", "DescribeUpdate", "UpdateClusterVersion",
                                          "DescribeUpdate", "DescribeCluster"]
-    assert (result["diff"]["before"]["version"], result["diff"]["after"]["version"]) == ("1.31", "1.33")
+    assert (result["diff"]["before"]["version"], result["diff"]["after"]["version"]) == ("1.33", "1.35")
     assert result["remaining_versions"] == []
     mark = aws_env.mark()
-    assert run_module(eks_cluster, dict(args, version="1.33"))["changed"] is False
+    assert run_module(eks_cluster, dict(args, version="1.35"))["changed"] is False
     assert operations(aws_env, mark) == ["DescribeCluster"]
 
 
@@ -179,29 +179,29 @@ def test_version_upgrade_with_nodegroups_takes_one_minor_per_run(aws_env, args, 
     """EKS refuses the cluster's next version while its nodegroups lag (issue 13 #2): one step per run."""
     run_module(eks_cluster, args)
     nodegroup = add_nodegroup(args["name"], network)
-    planned = run_module(eks_cluster, dict(args, version="1.33"), check_mode=True, diff=True)
-    assert [update["request"]["version"] for update in planned["updates"]] == ["1.32"] and planned["remaining_versions"] == ["1.33"]
-    assert planned["diff"]["after"]["version"] == "1.32"
+    planned = run_module(eks_cluster, dict(args, version="1.35"), check_mode=True, diff=True)
+    assert [update["request"]["version"] for update in planned["updates"]] == ["1.34"] and planned["remaining_versions"] == ["1.35"]
+    assert planned["diff"]["after"]["version"] == "1.34"
     mark = aws_env.mark()
-    result = run_module(eks_cluster, dict(args, version="1.33"), diff=True)
+    result = run_module(eks_cluster, dict(args, version="1.35"), diff=True)
     assert result.get("failed") is not True, result.get("msg")
-    assert result["changed"] is True and result["cluster"]["version"] == "1.32" and result["remaining_versions"] == ["1.33"]
+    assert result["changed"] is True and result["cluster"]["version"] == "1.34" and result["remaining_versions"] == ["1.35"]
     assert aws_env.mutations_since(mark) == ["UpdateClusterVersion"]
-    assert "update the nodegroups to 1.32" in json.dumps(result.get("warnings"))
+    assert "update the nodegroups to 1.34" in json.dumps(result.get("warnings"))
     # The nodegroup lags: the version is left, other changes are made.
     mark = aws_env.mark()
-    lagging = run_module(eks_cluster, dict(args, version="1.33", logging=["api"]))
-    assert lagging.get("failed") is not True and lagging["remaining_versions"] == ["1.33"] and lagging["cluster"]["version"] == "1.32"
+    lagging = run_module(eks_cluster, dict(args, version="1.35", logging=["api"]))
+    assert lagging.get("failed") is not True and lagging["remaining_versions"] == ["1.35"] and lagging["cluster"]["version"] == "1.34"
     assert aws_env.mutations_since(mark) == ["UpdateClusterConfig"]
     assert "Nodegroups %s of cluster" % nodegroup in json.dumps(lagging.get("warnings"))
-    boto3.client("eks").update_nodegroup_version(clusterName=args["name"], nodegroupName=nodegroup, version="1.32")
-    last = run_module(eks_cluster, dict(args, version="1.33", logging=["api"]))
-    assert (last["changed"], last["cluster"]["version"], last["remaining_versions"]) == (True, "1.33", [])
+    boto3.client("eks").update_nodegroup_version(clusterName=args["name"], nodegroupName=nodegroup, version="1.34")
+    last = run_module(eks_cluster, dict(args, version="1.35", logging=["api"]))
+    assert (last["changed"], last["cluster"]["version"], last["remaining_versions"]) == (True, "1.35", [])
     boto3.client("eks").delete_nodegroup(clusterName=args["name"], nodegroupName=nodegroup)
 
 
 @pytest.mark.parametrize("change, message", [
-    (dict(version="1.30"), "cannot downgrade it to 1.30"),
+    (dict(version="1.32"), "cannot downgrade it to 1.32"),
     (dict(role_arn="arn:aws:iam::123456789012:role/other"), "cannot change the IAM role"),
     (dict(subnet_ids=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]), "subnet_ids of cluster"),
     (dict(authentication_mode="CONFIG_MAP"), "Unsupported authentication mode update from API_AND_CONFIG_MAP to CONFIG_MAP"),
@@ -267,7 +267,7 @@ def test_tags_change_without_an_update(aws_env, args):
 
 def test_create_needs_role_and_subnets(aws_env, name):
     mark = aws_env.mark()
-    result = run_module(eks_cluster, dict(name=name, version="1.31"))
+    result = run_module(eks_cluster, dict(name=name, version="1.35"))
     assert result["failed"] is True and "role_arn and subnet_ids are needed" in result["msg"]
     assert aws_env.mutations_since(mark) == []
 
@@ -279,7 +279,7 @@ def test_delete_then_delete_again(aws_env, args):
     assert planned["changed"] is True and aws_env.mutations_since(mark) == []
     deleted = run_module(eks_cluster, dict(name=args["name"], state="absent"), diff=True)
     assert deleted["changed"] is True and deleted["cluster"] == {} and deleted["diff"]["after"] == {}
-    assert deleted["diff"]["before"]["version"] == "1.31"
+    assert deleted["diff"]["before"]["version"] == "1.33"
     assert aws_env.mutations_since(mark) == ["DeleteCluster"]
     mark = aws_env.mark()
     again = run_module(eks_cluster, dict(name=args["name"], state="absent"))

@@ -12,7 +12,7 @@ def test_missing_cluster_is_reported_not_failed(aws_env):
 def test_cluster_with_what_hangs_off_it(aws_env):
     eks = boto3.client("eks")
     role = "arn:aws:iam::123456789012:role/eks"
-    eks.create_cluster(name="info-test", version="1.31", roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]})
+    eks.create_cluster(name="info-test", version="1.35", roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]})
     eks.create_nodegroup(clusterName="info-test", nodegroupName="workers", nodeRole=role, subnets=["subnet-1"])
     eks.create_addon(clusterName="info-test", addonName="vpc-cni")
     eks.create_access_entry(clusterName="info-test", principalArn="arn:aws:iam::123456789012:role/admin")

@@ -17,14 +17,14 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
 
 @pytest.fixture
 def cluster(aws_env):
-    """A 1.31 cluster in a fresh VPC with two subnets, and a node role: (cluster name, subnets, node role)."""
+    """A 1.33 cluster in a fresh VPC with two subnets, and a node role: (cluster name, subnets, node role)."""
     ec2, iam, eks = boto3.client("ec2"), boto3.client("iam"), boto3.client("eks")
     vpc_id = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.60.%d.0/24" % index, AvailabilityZone="ap-northeast-2" + zone)["Subnet"]["SubnetId"]
                for index, zone in enumerate("ac")]
     node_role = iam.create_role(RoleName="eks-node-" + uuid.uuid4().hex[:8], AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
     name = "queue-" + uuid.uuid4().hex[:8]
-    eks.create_cluster(name=name, version="1.31", roleArn=node_role, resourcesVpcConfig={"subnetIds": subnets})
+    eks.create_cluster(name=name, version="1.33", roleArn=node_role, resourcesVpcConfig={"subnetIds": subnets})
     yield name, subnets, node_role
     for nodegroup in eks.list_nodegroups(clusterName=name)["nodegroups"]:
         eks.delete_nodegroup(clusterName=name, nodegroupName=nodegroup)
@@ -58,7 +58,7 @@ def test_create_then_no_op(aws_env, args):
     created = run_module(eks_nodegroup, args, diff=True)
     assert created["changed"] is True and aws_env.mutations_since(mark) == ["CreateNodegroup"]
     nodegroup = created["nodegroup"]
-    assert (nodegroup["status"], nodegroup["version"], nodegroup["release_version"]) == ("ACTIVE", "1.31", "1.31.10-20250715")
+    assert (nodegroup["status"], nodegroup["version"], nodegroup["release_version"]) == ("ACTIVE", "1.33", "1.33.4-20261118")
     assert nodegroup["scaling_config"] == {"min_size": 1, "max_size": 3, "desired_size": 2}
     assert (nodegroup["labels"], nodegroup["update_config"]) == ({"role": "queue", "tier": "a"}, {"max_unavailable": 2, "update_strategy": "DEFAULT"})
     assert created["diff"]["before"] == {}
@@ -66,7 +66,7 @@ def test_create_then_no_op(aws_env, args):
         node_role_arn=args["node_role_arn"], subnet_ids=sorted(args["subnet_ids"]), instance_types=["m7i.large"], capacity_type="ON_DEMAND",
         ami_type="AL2023_x86_64_STANDARD", disk_size=20, scaling=dict(min_size=1, max_size=3, desired_size=2),
         labels={"role": "queue", "tier": "a"}, taints=[dict(key="dedicated", value="queue", effect="NO_SCHEDULE")],
-        update_config=dict(max_unavailable=2, update_strategy="DEFAULT"), version="1.31", release_version="1.31.10-20250715", tags={"gameops:platform": "t"})
+        update_config=dict(max_unavailable=2, update_strategy="DEFAULT"), version="1.33", release_version="1.33.4-20261118", tags={"gameops:platform": "t"})
 
     mark = aws_env.mark()
     again = run_module(eks_nodegroup, args, diff=True)
@@ -80,7 +80,7 @@ def test_check_mode_makes_no_mutating_call(aws_env, args):
     mark = aws_env.mark()
     planned = run_module(eks_nodegroup, args, check_mode=True, diff=True)
     assert planned["changed"] is True and planned["nodegroup"] == {}
-    assert (planned["diff"]["after"]["version"], planned["diff"]["after"]["scaling"]["desired_size"]) == ("1.31", 2)
+    assert (planned["diff"]["after"]["version"], planned["diff"]["after"]["scaling"]["desired_size"]) == ("1.33", 2)
     run_module(eks_nodegroup, args)
     planned = run_module(eks_nodegroup, dict(args, labels={"role": "batch"}, scaling=dict(max_size=6), tags={"a": "1"}), check_mode=True, diff=True)
     assert planned["changed"] is True
@@ -158,7 +158,7 @@ def test_changes_eks_cannot_make_in_place_fail(aws_env, args, option, value):
 def test_version_follows_the_cluster(aws_env, args):
     run_module(eks_nodegroup, args)
     eks = boto3.client("eks")
-    eks.update_cluster_version(name=args["cluster_name"], version="1.32")
+    eks.update_cluster_version(name=args["cluster_name"], version="1.34")
     mark = aws_env.mark()
     planned = run_module(eks_nodegroup, args, check_mode=True)
     assert [update["operation"] for update in planned["updates"]] == ["UpdateNodegroupVersion"]
@@ -168,11 +168,11 @@ def test_version_follows_the_cluster(aws_env, args):
     result = run_module(eks_nodegroup, dict(args, labels={"role": "queue"}), diff=True)
     assert operations(aws_env, mark) == ["DescribeNodegroup", "DescribeCluster", "UpdateNodegroupConfig", "DescribeUpdate",
                                          "UpdateNodegroupVersion", "DescribeUpdate", "DescribeNodegroup"]
-    assert result["updates"][1]["request"] == {"cluster_name": args["cluster_name"], "nodegroup_name": "workers", "version": "1.32"}
-    assert (result["nodegroup"]["version"], result["nodegroup"]["release_version"]) == ("1.32", "1.32.6-20250715")
-    assert (result["diff"]["before"]["version"], result["diff"]["after"]["version"]) == ("1.31", "1.32")
+    assert result["updates"][1]["request"] == {"cluster_name": args["cluster_name"], "nodegroup_name": "workers", "version": "1.34"}
+    assert (result["nodegroup"]["version"], result["nodegroup"]["release_version"]) == ("1.34", "1.34.3-20261118")
+    assert (result["diff"]["before"]["version"], result["diff"]["after"]["version"]) == ("1.33", "1.34")
 
-    for version, message in (("1.31", "cannot downgrade it to 1.31"), ("1.33", "only to the version of its cluster, 1.32"),
+    for version, message in (("1.33", "cannot downgrade it to 1.33"), ("1.35", "only to the version of its cluster, 1.34"),
                              ("latest", "must be a Kubernetes minor version")):
         mark = aws_env.mark()
         refused = run_module(eks_nodegroup, dict(args, version=version))
@@ -181,12 +181,12 @@ def test_version_follows_the_cluster(aws_env, args):
 
 
 def test_release_version_pinned_then_moved(aws_env, args):
-    created = run_module(eks_nodegroup, dict(args, release_version="1.31.9-20250610"))
-    assert created["nodegroup"]["release_version"] == "1.31.9-20250610"
+    created = run_module(eks_nodegroup, dict(args, release_version="1.33.3-20261104"))
+    assert created["nodegroup"]["release_version"] == "1.33.3-20261104"
     mark = aws_env.mark()
-    result = run_module(eks_nodegroup, dict(args, release_version="1.31.10-20250715"))
+    result = run_module(eks_nodegroup, dict(args, release_version="1.33.4-20261118"))
     assert aws_env.mutations_since(mark) == ["UpdateNodegroupVersion"]
-    assert only_update(result)["release_version"] == "1.31.10-20250715" and "version" not in only_update(result)
+    assert only_update(result)["release_version"] == "1.33.4-20261118" and "version" not in only_update(result)
     assert run_module(eks_nodegroup, args)["changed"] is False  # left out, the release is not compared
 
 
@@ -248,19 +248,19 @@ def test_a_rolling_update_that_outlasts_the_wait_says_it_goes_on(slow_emulator, 
     vpc_id = ec2.create_vpc(CidrBlock="10.61.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.61.%d.0/24" % index)["Subnet"]["SubnetId"] for index in range(2)]
     node_role = iam.create_role(RoleName="eks-node-slow", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
-    eks.create_cluster(name="rolling", version="1.31", roleArn=node_role, resourcesVpcConfig={"subnetIds": subnets})
+    eks.create_cluster(name="rolling", version="1.33", roleArn=node_role, resourcesVpcConfig={"subnetIds": subnets})
     eks.get_waiter("cluster_active").wait(name="rolling", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     args = dict(cluster_name="rolling", name="workers", node_role_arn=node_role, subnet_ids=subnets, instance_types=["m7i.large"],
                 scaling=dict(min_size=1, max_size=4, desired_size=4), update_config=dict(max_unavailable=1), wait_timeout=60)
     assert run_module(eks_nodegroup, args)["nodegroup"]["status"] == "ACTIVE"
-    eks.update_cluster_version(name="rolling", version="1.32")
+    eks.update_cluster_version(name="rolling", version="1.34")
     eks.get_waiter("cluster_active").wait(name="rolling", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
 
-    timed_out = run_module(eks_nodegroup, dict(args, version="1.32", wait_timeout=1))
+    timed_out = run_module(eks_nodegroup, dict(args, version="1.34", wait_timeout=1))
     assert timed_out["failed"] is True and "timed out" in timed_out["msg"], timed_out
     assert "EKS goes on with update" in timed_out["msg"] and "run again to wait for it" in timed_out["msg"]
     assert described(args)["status"] == "UPDATING"
     mark = slow_emulator.mark()
-    again = run_module(eks_nodegroup, dict(args, version="1.32"))
+    again = run_module(eks_nodegroup, dict(args, version="1.34"))
     assert again["changed"] is False and slow_emulator.mutations_since(mark) == []
-    assert (again["nodegroup"]["status"], again["nodegroup"]["version"]) == ("ACTIVE", "1.32")
+    assert (again["nodegroup"]["status"], again["nodegroup"]["version"]) == ("ACTIVE", "1.34")

@@ -141,7 +141,7 @@ EXAMPLES = r"""
 - name: Create the cluster, or bring it to these settings
   gameops.platform.eks_cluster:
     name: queue-infra-prod
-    version: "1.32"
+    version: "1.34"
     role_arn: arn:aws:iam::123456789012:role/queue-infra-prod-cluster
     subnet_ids: "{{ private_subnet_ids }}"
     endpoint_private_access: true
@@ -156,7 +156,7 @@ EXAMPLES = r"""
 - name: Upgrade the control plane, one minor version at a time
   gameops.platform.eks_cluster:
     name: queue-infra-prod
-    version: "1.33"
+    version: "1.35"
     wait_timeout: 3600
 
 - name: Delete the cluster (its nodegroups first)
@@ -219,7 +219,7 @@ cluster:
   sample:
     name: queue-infra-prod
     status: ACTIVE
-    version: "1.32"
+    version: "1.35"
 updates:
   description:
     - The updates made, in order; in check mode, the updates that would be made.
@@ -231,7 +231,7 @@ updates:
   elements: dict
   sample:
     - operation: UpdateClusterVersion
-      request: {name: queue-infra-prod, version: "1.32"}
+      request: {name: queue-infra-prod, version: "1.35"}
       update: {id: 0e3c2a4b-5d2f-4a55-9f43-7d3c8b0c1a2e, type: VersionUpdate, status: Successful}
 remaining_versions:
   description:

@@ -52,7 +52,7 @@ cluster:
   description: DescribeCluster's answer in snake case; empty when the cluster does not exist.
   returned: always
   type: dict
-  sample: {name: queue-infra-prod, status: ACTIVE, version: "1.31"}
+  sample: {name: queue-infra-prod, status: ACTIVE, version: "1.35"}
 nodegroups:
   description: Names of the cluster's managed node groups.
   returned: always

@@ -121,7 +121,7 @@ options:
     type: str
   release_version:
     description:
-      - The AMI release of the nodes, such as V(1.32.6-20250715). EKS takes the newest release of the
+      - The AMI release of the nodes, such as V(1.35.1-20261118). EKS takes the newest release of the
         version when it is left out at creation or in a version update; otherwise it is not compared.
     type: str
   wait:
@@ -193,8 +193,8 @@ nodegroup:
     nodegroup_name: queue-workers
     cluster_name: queue-infra-prod
     status: ACTIVE
-    version: "1.32"
-    release_version: 1.32.6-20250715
+    version: "1.35"
+    release_version: 1.35.1-20261118
     scaling_config: {min_size: 2, max_size: 10, desired_size: 3}
     labels: {workload: queue}
     taints: [{key: dedicated, value: queue, effect: NO_SCHEDULE}]

@@ -507,6 +507,31 @@ def elb_unknown_load_balancer_attributes():
     ELBResponse.describe_load_balancer_attributes = corrected_describe
 
 
+def ecr_tag_mutability_exclusions():
+    """PutImageTagMutability answers with the repository's tag mutability exclusion filters, as AWS does.
+
+    moto keeps the filters (DescribeRepositories shows them) but leaves them out of the answer, so a
+    caller reading the answer sees a ..._WITH_EXCLUSION setting with no exclusions.
+    """
+    # pylint: disable=import-outside-toplevel  # moto loads slowly
+    from moto.ecr.models import ECRBackend
+
+    put = ECRBackend.put_image_tag_mutability
+    if getattr(put, "corrected", False):
+        return
+
+    def corrected_put(backend, registry_id, repository_name, image_tag_mutability, image_tag_mutability_exclusion_filters=None):
+        result = put(backend, registry_id=registry_id, repository_name=repository_name, image_tag_mutability=image_tag_mutability,
+                     image_tag_mutability_exclusion_filters=image_tag_mutability_exclusion_filters)
+        filters = backend._get_repository(repository_name, registry_id).image_tag_mutability_exclusion_filters  # pylint: disable=protected-access
+        if filters:
+            result["imageTagMutabilityExclusionFilters"] = filters
+        return result
+
+    corrected_put.corrected = True
+    ECRBackend.put_image_tag_mutability = corrected_put
+
+
 def apply_all():
     ec2_tag_resource_types()
     iam_oidc_provider_client_ids()
@@ -520,3 +545,4 @@ def apply_all():
     tagging_api_lists_grafana_and_prometheus()
     ec2_dependency_violations()
     elb_unknown_load_balancer_attributes()
+    ecr_tag_mutability_exclusions()

@@ -83,10 +83,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.gameops.platform.plugins.module_utils import eks
 
 
-def version_key(version):
-    return tuple(int(number) for number in version.split("."))
-
-
 def describe(name, entry):
     if entry["status"] == "EXTENDED_SUPPORT":
         return "%s (extended support until %s)" % (name, entry["end_of_extended_support"])
@@ -116,7 +112,7 @@ def main():
         versions = eks.eks_versions(eks.eks_client(module))
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to read EKS's Kubernetes versions")
-    versions = dict(sorted(versions.items(), key=lambda item: version_key(item[0])))
+    versions = dict(sorted(versions.items(), key=lambda item: eks.version_key(item[0])))
     creatable = [name for name, entry in versions.items() if entry["status"] in ("STANDARD_SUPPORT", "EXTENDED_SUPPORT")]
     result = dict(changed=False, versions=versions, creatable=creatable)
     if module.params["version"]:

@@ -532,6 +532,36 @@ def ecr_tag_mutability_exclusions():
     ECRBackend.put_image_tag_mutability = corrected_put
 
 
+def acm_dns_validation():
+    """ACM issues a DNS-validated certificate only after its validation CNAME is in a public hosted zone, as on AWS.
+
+    moto gives every domain the same record and issues every requested certificate after 60 s, record or not,
+    so a role that never creates the records would pass here and wait forever on AWS. The details are in
+    aws_emulator.handlers.acm_validation.
+    """
+    # pylint: disable=import-outside-toplevel  # moto loads slowly
+    from moto.acm.models import CertBundle
+
+    from aws_emulator.handlers import acm_validation
+
+    check, describe = CertBundle.check, CertBundle.describe
+    if getattr(describe, "corrected", False):
+        return
+
+    def corrected_check(cert):
+        # moto's own check marks expired certificates; its timer is replaced by the record lookup.
+        if cert.type == "AMAZON_ISSUED" and cert.status == "PENDING_VALIDATION":
+            acm_validation.check(cert)
+            return
+        check(cert)
+
+    def corrected_describe(cert):
+        return acm_validation.describe(cert, describe(cert))
+
+    corrected_describe.corrected = True
+    CertBundle.check, CertBundle.describe = corrected_check, corrected_describe
+
+
 def apply_all():
     ec2_tag_resource_types()
     iam_oidc_provider_client_ids()
@@ -546,3 +576,4 @@ def apply_all():
     ec2_dependency_violations()
     elb_unknown_load_balancer_attributes()
     ecr_tag_mutability_exclusions()
+    acm_dns_validation()

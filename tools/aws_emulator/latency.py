@@ -41,6 +41,8 @@ REAL_MINUTES = {
     "grafana.workspace.update": 2,
     "grafana.workspace.delete": 3,
     "amp.workspace.create": 1,
+    # ACM finds a DNS validation record and issues the certificate (acm_validation; usually minutes).
+    "acm.certificate.validate": 2,
 }
 
 # Real minutes at the start of a transition during which reads still show the settled state.

@@ -540,11 +540,11 @@ def acm_dns_validation():
     aws_emulator.handlers.acm_validation.
     """
     # pylint: disable=import-outside-toplevel  # moto loads slowly
-    from moto.acm.models import CertBundle
+    from moto.acm.models import AWSCertificateManagerBackend, CertBundle
 
     from aws_emulator.handlers import acm_validation
 
-    check, describe = CertBundle.check, CertBundle.describe
+    check, describe, request = CertBundle.check, CertBundle.describe, AWSCertificateManagerBackend.request_certificate
     if getattr(describe, "corrected", False):
         return
 
@@ -558,8 +558,14 @@ def acm_dns_validation():
     def corrected_describe(cert):
         return acm_validation.describe(cert, describe(cert))
 
+    def corrected_request(backend, domain_name, idempotency_token, subject_alt_names, tags, *options):
+        arn = request(backend, domain_name, idempotency_token, subject_alt_names, tags, *options)
+        acm_validation.requested(backend._certificates[arn], domain_name, subject_alt_names)  # pylint: disable=protected-access
+        return arn
+
     corrected_describe.corrected = True
     CertBundle.check, CertBundle.describe = corrected_check, corrected_describe
+    AWSCertificateManagerBackend.request_certificate = corrected_request
 
 
 def apply_all():

@@ -20,6 +20,7 @@ from aws_emulator import latency
 VALIDATION_KIND = "acm.certificate.validate"
 # With the latency model off a validation still takes this long, so callers must really wait for it.
 UNSCALED_SECONDS = 2.0
+NAMES = "_emulator_names"  # instance attribute: the names as requested (moto keeps them in a set)
 SEEN = "_emulator_validation_seen"  # instance attribute: {domain: monotonic time its record was first seen}
 
 
@@ -64,9 +65,17 @@ def _account(cert):
 
 
 def domains(cert):
-    """The certificate's domains in AWS's order: its domain name, then the other names."""
+    """The certificate's domains in AWS's order: its domain name, then the other names as requested."""
+    if NAMES in cert.__dict__:
+        return list(cert.__dict__[NAMES])
     names = [cert.common_name] if cert.common_name else []
     return names + [name for name in cert.sans if name not in names]
+
+
+def requested(cert, domain_name, subject_alternative_names):
+    """Remember the order the names were requested in, which DescribeCertificate answers with."""
+    names = [domain_name] + [name for name in subject_alternative_names or [] if name != domain_name]
+    cert.__dict__[NAMES] = list(dict.fromkeys(names))
 
 
 def validated(cert, domain):
@@ -99,6 +108,7 @@ def describe(cert, answer):
         options.append({"DomainName": domain, "ValidationDomain": domain, "ValidationStatus": status,
                         "ValidationMethod": "DNS", "ResourceRecord": validation_record(_account(cert), domain)})
     body["DomainValidationOptions"] = options
+    body["SubjectAlternativeNames"] = domains(cert)
     if cert.status != "ISSUED":
         body.pop("IssuedAt", None)
     return answer

@@ -17,7 +17,9 @@ from ansible_collections.gameops.platform.plugins.module_utils import aws_rules
 
 DELIVERY_MODES = ("apply", "render")
 GITOPS_TOOLS = ("flux", "argocd")
-INGRESS_KINDS = ("alb", "nginx", "none")
+INGRESS_KINDS = ("alb", "gateway", "nginx", "none")
+# Where cert-manager's Let's Encrypt certificates can be served: the ALB takes ACM certificates only.
+CERT_MANAGER_INGRESS = ("gateway", "nginx")
 KARPENTER_CAPACITY_TYPES = ("spot", "on-demand")
 
 # Kubernetes' own rules: an app names its Deployment and its Service, whose names are DNS-1035 labels (a
@@ -130,9 +132,13 @@ def _addons(addons, region, errors):
     if addons["ingress"] == "nginx":
         # Kubernetes SIG Network retired community ingress-nginx in March 2026: no more releases or security fixes.
         errors.warnings.append("%s.ingress: nginx is deprecated: ingress-nginx is retired upstream (no releases or security fixes "
-                               "since March 2026); use alb, the AWS Load Balancer Controller" % field)
-    if addons["cert_manager"] and addons["ingress"] != "nginx":
-        errors.append("%s.cert_manager: issues certificates for ingress-nginx; with ingress %s use certificate_arn (ACM) instead"
+                               "since March 2026); use alb (the AWS Load Balancer Controller, ACM certificates) or gateway "
+                               "(Envoy Gateway, Gateway API, with cert_manager for Let's Encrypt)" % field)
+    if addons["cert_manager"] and addons["ingress"] not in CERT_MANAGER_INGRESS:
+        errors.append("%s.cert_manager: issues certificates for gateway or nginx; with ingress %s use certificate_arn (ACM) instead"
+                      % (field, addons["ingress"]))
+    if addons["certificate_arn"] and addons["ingress"] != "alb":
+        errors.append("%s.certificate_arn: an ACM certificate is served by the ALB only; with ingress %s use cert_manager"
                       % (field, addons["ingress"]))
     if addons["cert_manager"] and not EMAIL.match(addons["acme_email"]):
         errors.append("%s.acme_email: %r; cert_manager needs the e-mail address ACME registers" % (field, addons["acme_email"]))

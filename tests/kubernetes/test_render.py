@@ -19,7 +19,7 @@ OUTPUTS = yaml.safe_load(open(os.path.join(INVENTORY, "group_vars", "all", "outp
 CHARTS = yaml.safe_load(open(os.path.join(ROOT, "roles", "cluster_addons", "defaults", "main.yml"), encoding="utf-8"))["cluster_addons_charts"]
 # Kinds kubernetes-validate has no schema for; the tests check them field by field instead.
 CRD_KINDS = {"HelmRelease", "HelmRepository", "Application", "ExternalSecret", "ClusterSecretStore", "ClusterIssuer",
-             "NodePool", "EC2NodeClass"}
+             "NodePool", "EC2NodeClass", "GatewayClass", "Gateway", "HTTPRoute", "EnvoyProxy"}
 DB_CIDRS = ["10.0.2.0/24", "10.0.3.0/24"]
 PUBLIC_CIDRS = ["10.0.0.0/24", "10.0.1.0/24"]
 
@@ -350,6 +350,93 @@ def test_argocd_applications_nginx_cert_manager_and_irsa(argocd_tree, tmp_path):
     assert chat["spec"]["tls"] == [{"hosts": ["chat.example.com"], "secretName": "chat-server-tls"}]
     policy = by_kind(objects, "NetworkPolicy", "allow-ingress-chat-server")["spec"]["ingress"][0]["from"][0]
     assert policy["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
+
+
+@pytest.fixture(scope="module")
+def gateway_tree(tmp_path_factory):
+    """Flux, the Gateway API (Envoy Gateway) with cert-manager: chat-server over HTTPS, queue-api over plain HTTP."""
+    tmp_path = tmp_path_factory.mktemp("gateway")
+    platform = copy.deepcopy(PLATFORM)
+    platform["kubernetes"]["addons"] = {"ingress": "gateway", "cert_manager": True, "acme_email": "ops@example.com"}
+    for app in platform["kubernetes"]["apps"]:
+        if app["name"] == "queue-api":
+            app["ingress"] = dict(app["ingress"], tls=False)
+    tree = str(tmp_path / "tree")
+    code, output, _counts = render(tree, tmp_path, platform)
+    assert code == 0, output[-4000:]
+    objects, text = build(tree)
+    built = tmp_path / "all.yaml"
+    built.write_text(text, encoding="utf-8")
+    validate_strict(str(built), PLATFORM["eks"]["version"] + ".0")
+    return objects
+
+
+def test_gateway_controller_and_cert_manager_releases(gateway_tree):
+    releases = dict((o["metadata"]["name"], o["spec"]) for o in by_kind(gateway_tree, "HelmRelease"))
+    assert "envoy-gateway" in releases and "cert-manager" in releases
+    assert "ingress-nginx" not in releases and "aws-load-balancer-controller" not in releases
+    envoy = releases["envoy-gateway"]
+    assert (envoy["chart"]["spec"]["chart"], envoy["chart"]["spec"]["version"]) == (CHARTS["envoy_gateway"]["chart"], CHARTS["envoy_gateway"]["version"])
+    assert envoy["targetNamespace"] == "envoy-gateway-system"
+    repository = by_kind(gateway_tree, "HelmRepository", "envoy-gateway")["spec"]
+    assert repository == {"interval": "1h", "type": "oci", "url": "oci://docker.io/envoyproxy"}
+    # cert-manager's gateway-shim needs the Gateway API CRDs Envoy Gateway brings when it starts.
+    assert releases["cert-manager"]["dependsOn"] == [{"name": "envoy-gateway", "namespace": "flux-system"}]
+    assert releases["cert-manager"]["values"]["config"]["enableGatewayAPI"] is True
+    assert "dependsOn" not in envoy and "dependsOn" not in releases["external-secrets"]
+    gateway_class = by_kind(gateway_tree, "GatewayClass", "envoy")["spec"]
+    assert gateway_class["controllerName"] == "gateway.envoyproxy.io/gatewayclass-controller"
+    proxy = by_kind(gateway_tree, "EnvoyProxy", gateway_class["parametersRef"]["name"])
+    assert proxy["metadata"]["namespace"] == gateway_class["parametersRef"]["namespace"] == "envoy-gateway-system"
+    service = proxy["spec"]["provider"]["kubernetes"]["envoyService"]["annotations"]
+    assert service["service.beta.kubernetes.io/aws-load-balancer-type"] == "nlb"
+
+
+def test_gateway_listeners_routes_and_issuer_agree(gateway_tree):
+    assert not [o for o in gateway_tree if o["kind"] == "Ingress"]
+    gateway = by_kind(gateway_tree, "Gateway")
+    assert len(gateway) == 1
+    gateway = gateway[0]
+    assert gateway["spec"]["gatewayClassName"] == "envoy"
+    assert gateway["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    listeners = dict((listener["name"], listener) for listener in gateway["spec"]["listeners"])
+    assert sorted(listeners) == ["http", "https-chat-server"]
+    https = listeners["https-chat-server"]
+    assert (https["protocol"], https["port"], https["hostname"]) == ("HTTPS", 443, "chat.example.com")
+    assert https["tls"] == {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "chat-server-tls"}]}
+    # The ACME solver's HTTPRoute attaches to this very Gateway.
+    solver = by_kind(gateway_tree, "ClusterIssuer", "letsencrypt")["spec"]["acme"]["solvers"][0]["http01"]
+    assert solver == {"gatewayHTTPRoute": {"parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway",
+                                                          "name": gateway["metadata"]["name"], "namespace": gateway["metadata"]["namespace"]}]}}
+    routes = dict((o["metadata"]["name"], o) for o in by_kind(gateway_tree, "HTTPRoute"))
+    assert sorted(routes) == ["chat-server", "chat-server-https-redirect", "queue-api"]
+    for route in routes.values():
+        assert route["metadata"]["namespace"] == gateway["metadata"]["namespace"]
+        assert {ref["sectionName"] for ref in route["spec"]["parentRefs"]} <= set(listeners)
+    chat = routes["chat-server"]["spec"]
+    assert chat["parentRefs"] == [{"name": gateway["metadata"]["name"], "sectionName": "https-chat-server"}]
+    assert chat["hostnames"] == ["chat.example.com"]
+    assert chat["rules"] == [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                              "backendRefs": [{"name": "chat-server", "port": 5000}], "timeouts": {"request": "0s"}}]
+    redirect = routes["chat-server-https-redirect"]["spec"]
+    assert redirect["parentRefs"][0]["sectionName"] == "http"
+    assert redirect["rules"] == [{"filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}]
+    queue = routes["queue-api"]["spec"]
+    assert queue["parentRefs"][0]["sectionName"] == "http" and "timeouts" not in queue["rules"][0]
+    assert queue["rules"][0]["backendRefs"] == [{"name": "queue-api", "port": 8080}]
+
+
+def test_gateway_network_policies_admit_only_its_envoy_fleet(gateway_tree):
+    gateway = by_kind(gateway_tree, "Gateway")[0]["metadata"]
+    envoy = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}},
+             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "envoy",
+                                             "gateway.envoyproxy.io/owning-gateway-name": gateway["name"],
+                                             "gateway.envoyproxy.io/owning-gateway-namespace": gateway["namespace"]}}}
+    chat = by_kind(gateway_tree, "NetworkPolicy", "allow-ingress-chat-server")["spec"]["ingress"]
+    assert chat == [{"from": [envoy], "ports": [{"protocol": "TCP", "port": 5000}]}]
+    solver = by_kind(gateway_tree, "NetworkPolicy", "allow-acme-http01-solver")["spec"]
+    assert solver["podSelector"] == {"matchLabels": {"acme.cert-manager.io/http01-solver": "true"}}
+    assert solver["ingress"] == [{"from": [envoy], "ports": [{"protocol": "TCP", "port": 8089}]}]
 
 
 @pytest.mark.parametrize("change, expected", [

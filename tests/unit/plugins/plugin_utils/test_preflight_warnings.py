@@ -24,12 +24,14 @@ def test_ingress_nginx_is_deprecated_with_the_maintained_alternative():
     platform = preflight(kubernetes("nginx"), warnings=warnings)[0]
     assert platform["kubernetes"]["addons"]["ingress"] == "nginx"
     assert warnings == ["platform.kubernetes.addons.ingress: nginx is deprecated: ingress-nginx is retired upstream (no releases or "
-                        "security fixes since March 2026); use alb, the AWS Load Balancer Controller"]
+                        "security fixes since March 2026); use alb (the AWS Load Balancer Controller, ACM certificates) or "
+                        "gateway (Envoy Gateway, Gateway API, with cert_manager for Let's Encrypt)"]
 
 
-def test_alb_warns_nothing():
+@pytest.mark.parametrize("ingress", ["alb", "gateway"])
+def test_maintained_controllers_warn_nothing(ingress):
     warnings = []
-    preflight(kubernetes("alb"), warnings=warnings)
+    preflight(kubernetes(ingress), warnings=warnings)
     assert warnings == []
 
 

@@ -53,8 +53,7 @@ class EmulatorApp:
         grafana = request.service is None
         if self.request_log is not None:
             mutating = environ["REQUEST_METHOD"] not in ("GET", "HEAD") if grafana else request.mutating
-            self.request_log.write("grafana-api" if grafana else request.service, request.operation, status, mutating,
-                                   environ.get("HTTP_USER_AGENT"))
+            self.request_log.write("grafana-api" if grafana else request.service, request.operation, status, mutating)
         return [payload]
 
     def __call__(self, environ, start_response):
@@ -83,8 +82,7 @@ class EmulatorApp:
         else:
             response = self.backend(environ, recording_start_response)
         if self.request_log is not None and request.service:
-            self.request_log.write(request.service, request.operation, seen.get("status"), request.mutating,
-                                   environ.get("HTTP_USER_AGENT"))
+            self.request_log.write(request.service, request.operation, seen.get("status"), request.mutating)
         return response
 
 

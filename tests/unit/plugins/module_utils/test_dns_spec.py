@@ -5,8 +5,10 @@ import pytest
 from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import SpecError, preflight
 
 BASE = {"name": "queue-infra", "environment": "prod", "region": "ap-northeast-2", "network": {"cidr": "10.0.0.0/16"}}
-DNS = {"zone": "Example.com.", "records": [{"name": "www", "type": "CNAME", "values": ["queue.example.com"]},
-                                            {"name": "@", "type": "TXT", "values": ['"v=spf1 -all"']}]}
+DNS = {"zone": "Example.com.", "records": [
+    {"name": "www", "type": "CNAME", "values": ["queue.example.com"]},
+    {"name": "@", "type": "TXT", "values": ['"v=spf1 -all"']},
+]}
 
 
 def spec(dns=None, certificates=None):
@@ -70,7 +72,8 @@ def test_certificates_default_to_the_platform_region_and_start_right_after_the_z
          "platform.dns.records[0].values: a CNAME record has one value, not 2"),
         ({"zone": "example.com", "records": [{"name": "a", "type": "TXT", "values": []}]}, "platform.dns.records[0].values: give at least one value"),
         ({"zone": "example.com", "records": [{"name": "a", "type": "TXT", "ttl": -1, "values": ['"x"']}]}, "platform.dns.records[0].ttl: -1"),
-        ({"zone": "example.com", "records": [{"name": "a", "type": "PTR", "values": ["x"]}]}, "platform.dns.records[0].type: must be one of: A, AAAA, CNAME, TXT, MX, CAA, SRV, got: PTR"),
+        ({"zone": "example.com", "records": [{"name": "a", "type": "PTR", "values": ["x"]}]},
+         "platform.dns.records[0].type: must be one of: A, AAAA, CNAME, TXT, MX, CAA, SRV, got: PTR"),
     ],
 )
 def test_bad_zones_and_records_are_refused_with_their_path(dns, expected):

@@ -286,3 +286,86 @@ def test_a_version_update_rolls_the_nodes_a_batch_at_a_time():
     assert eks_clusters.rolling_minutes(nodegroup(20, maxUnavailable=1)) == 20 * per_batch > 60
     assert eks_clusters.rolling_minutes(nodegroup(5, maxUnavailable=2)) == 3 * per_batch
     assert eks_clusters.rolling_minutes(nodegroup(10, maxUnavailablePercentage=50)) == 2 * per_batch
+
+
+# -- upgrade insights ----------------------------------------------------------------------------------
+
+
+def test_a_healthy_cluster_has_passing_upgrade_insights_for_its_next_version(eks):
+    name = new_cluster(eks, version="1.33")
+    insights = eks.list_insights(clusterName=name)["insights"]
+    assert sorted(insight["name"] for insight in insights) == ["Deprecated APIs removed in Kubernetes v1.34", "Kubelet version skew"]
+    assert {(insight["category"], insight["kubernetesVersion"], insight["insightStatus"]["status"]) for insight in insights} == {
+        ("UPGRADE_READINESS", "1.34", "PASSING")}
+    described = eks.describe_insight(clusterName=name, id=insights[0]["id"])["insight"]
+    assert {key: described[key] for key in insights[0]} == insights[0] and described["recommendation"]
+    assert eks.list_insights(clusterName=name, filter={"statuses": ["ERROR"]})["insights"] == []
+    assert eks.list_insights(clusterName=name, filter={"kubernetesVersions": ["1.35"]})["insights"] == []
+    assert len(eks.list_insights(clusterName=name, filter={"categories": ["UPGRADE_READINESS"], "statuses": ["PASSING", "ERROR"]})["insights"]) == 2
+    first = eks.list_insights(clusterName=name, maxResults=1)
+    second = eks.list_insights(clusterName=name, maxResults=1, nextToken=first["nextToken"])
+    assert [page["insights"][0]["id"] for page in (first, second)] == [insight["id"] for insight in insights] and "nextToken" not in second
+    paginated = eks.get_paginator("list_insights").paginate(clusterName=name, PaginationConfig={"PageSize": 1}).build_full_result()
+    assert paginated["insights"] == insights
+
+    eks.update_cluster_version(name=name, version="1.34")  # the insights follow the cluster to its next version
+    assert {insight["kubernetesVersion"] for insight in eks.list_insights(clusterName=name)["insights"]} == {"1.35"}
+    assert error(eks.describe_insight, clusterName=name, id=insights[0]["id"])[0] == "ResourceNotFoundException"
+    assert error(eks.list_insights, clusterName=name, filter={"statuses": ["FAILING"]})[0] == "InvalidParameterException"
+    assert error(eks.list_insights, clusterName="no-such-cluster")[0] == "ResourceNotFoundException"
+
+
+def test_force_on_a_healthy_cluster_changes_nothing(eks):
+    name = new_cluster(eks, version="1.33")
+    eks.update_cluster_version(name=name, version="1.34", force=True)
+    assert eks.describe_cluster(name=name)["cluster"]["version"] == "1.34"
+
+
+@pytest.fixture
+def in_process(monkeypatch):
+    """The EKS handler and moto's EKS backend in this process: (handler, a new 1.33 cluster's name)."""
+    from moto.eks.models import eks_backends  # pylint: disable=import-outside-toplevel
+
+    from aws_emulator.handlers.eks import EksExtensions  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
+    name = "c-" + uuid.uuid4().hex[:8]
+    cluster = eks_backends[ACCOUNT][REGION].create_cluster(name=name, role_arn=ROLE, resources_vpc_config={"subnetIds": ["subnet-a"]})
+    cluster.version = "1.33"
+    yield EksExtensions(), name
+    eks_backends[ACCOUNT][REGION].delete_cluster(name)
+
+
+def dispatch(handler, operation, labels, **body):
+    """(HTTP status, answer) of an operation as the emulator serves it."""
+    status, _, payload = handler.dispatch(operation, labels, "", {}, json.dumps(body).encode(), region=REGION)
+    return status, json.loads(payload)
+
+
+def test_an_error_insight_blocks_the_upgrade_unless_forced(in_process):
+    handler, name = in_process
+    insight_id = handler.add_insight(name, "Kubelet version skew", "ERROR", region=REGION, reason="Nodes run kubelet 1.31.",
+                                     description="Checks for kubelet versions of worker nodes.")
+    other = handler.add_insight(name, "Deprecated APIs removed in Kubernetes v1.35", "ERROR", kubernetes_version="1.35", region=REGION)
+    status, listed = dispatch(handler, "ListInsights", {"name": name}, filter={"statuses": ["ERROR"], "kubernetesVersions": ["1.34"]})
+    assert status == 200 and [(insight["id"], insight["insightStatus"]) for insight in listed["insights"]] == [
+        (insight_id, {"status": "ERROR", "reason": "Nodes run kubelet 1.31."})]  # it took the passing check's place
+    assert len(dispatch(handler, "ListInsights", {"name": name})[1]["insights"]) == 3
+    assert dispatch(handler, "DescribeInsight", {"name": name, "id": other})[1]["insight"]["kubernetesVersion"] == "1.35"
+
+    assert dispatch(handler, "UpdateClusterVersion", {"name": name}, version="1.34") == (400, {
+        "__type": "InvalidStateException", "clusterName": name,
+        "message": "Amazon EKS detected upgrade readiness issues. Call the ListInsights API to view detected upgrade blocking issues. "
+                   "Pass the force flag when updating to override upgrade readiness errors."})
+    assert dispatch(handler, "UpdateClusterVersion", {"name": name}, version="1.34", force=False)[0] == 400
+    status, answer = dispatch(handler, "UpdateClusterVersion", {"name": name}, version="1.34", force=True)
+    assert (status, answer["update"]["type"]) == (200, "VersionUpdate")
+    # Now the 1.35 insight applies: the next step is blocked in turn.
+    assert dispatch(handler, "UpdateClusterVersion", {"name": name}, version="1.35")[1]["__type"] == "InvalidStateException"
+
+
+def test_warning_insights_do_not_block(in_process):
+    handler, name = in_process
+    handler.add_insight(name, "Kubelet version skew", "WARNING", region=REGION)
+    handler.add_insight(name, "Cluster health issues", "ERROR", category="MISCONFIGURATION", region=REGION)
+    assert dispatch(handler, "UpdateClusterVersion", {"name": name}, version="1.34")[0] == 200

@@ -209,6 +209,7 @@ class ClusterState:
         self.access_entries = {}  # principal ARN -> record
         self.access_policies = {}  # principal ARN -> {policy ARN: associated access policy}
         self.associations = {}  # pod identity association id -> record
+        self.insights = {}  # insight id -> record (eks_clusters.ClusterUpdates._insights)
 
     def tagged_records(self):
         """(ARN, tags) of every record here that takes tags."""

@@ -12,6 +12,12 @@ What moto does differently from AWS, and is served here whole:
 - UpdateNodegroupConfig: moto applies the changes unchecked (a desired size above the maximum) and
   changes its module-level default scaling configuration in place.
 - UpdateClusterVersion, AssociateEncryptionConfig, UpdateNodegroupVersion and DescribeUpdate: missing.
+- ListInsights and DescribeInsight: missing. Every cluster here has EKS's upgrade readiness checks for its next
+  minor version, passing (DEFAULT_UPGRADE_CHECKS: two of EKS's curated list, enough to page and filter); AWS has
+  no call that makes one fail, so in-process tests call EksExtensions.add_insight(). UpdateClusterVersion refuses
+  a target version an ERROR upgrade readiness insight applies to, unless force is true, as EKS has since March
+  2025 (aws/containers-roadmap#2570; EKS rolled the enforcement back for a while then). Insights here are
+  current at every read; EKS refreshes them about daily, so on AWS they can lag.
 
 Updates settle at once: each answer already says Successful, and DescribeUpdate says the same. They are
 kept on the object they changed (cluster, nodegroup, or addon record), so they go with it. The exception
@@ -34,7 +40,7 @@ from datetime import datetime, timezone
 
 from aws_emulator import latency
 
-from aws_emulator.handlers.base import ServiceError
+from aws_emulator.handlers.base import RequestContext, ServiceError
 from aws_emulator.handlers.eks_catalog import DEFAULT_KUBERNETES_VERSION, creatable_versions
 
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -52,6 +58,34 @@ DEFAULT_DISK_SIZE = 20
 AMI_PATCHES = {"1.29": 15, "1.30": 14, "1.31": 10, "1.32": 6, "1.33": 4, "1.34": 3, "1.35": 1}
 AMI_DATES = ("20261118", "20261104")
 BOTTLEROCKET_RELEASES = ("1.42.0-7f2ab5c1", "1.41.0-4c8e1d2a")
+
+
+INSIGHT_CATEGORIES = ("UPGRADE_READINESS", "MISCONFIGURATION", "ROLLBACK_READINESS")
+INSIGHT_STATUSES = ("PASSING", "WARNING", "ERROR", "UNKNOWN")
+# (name, description, recommendation, passing reason) of the upgrade readiness checks every cluster gets for its next
+# minor version; {version} is that version.
+DEFAULT_UPGRADE_CHECKS = (
+    ("Kubelet version skew",
+     "Checks for kubelet versions of worker nodes in the cluster to see if upgrade would cause noncompliance with the supported "
+     "Kubernetes kubelet version skew policy.",
+     "Upgrade your worker nodes to match the Kubernetes version of your cluster control plane.",
+     "Node kubelet versions match the cluster control plane version."),
+    ("Deprecated APIs removed in Kubernetes v{version}",
+     "Checks for usage of deprecated APIs that are scheduled for removal in Kubernetes v{version}. Upgrading your cluster before "
+     "migrating to the updated APIs supported by v{version} could cause application impact.",
+     "Update manifests and API clients to use newer Kubernetes APIs if applicable before upgrading to Kubernetes v{version}.",
+     "No deprecated API usage detected within the last 30 days."),
+)
+UPGRADE_BLOCKED = ("Amazon EKS detected upgrade readiness issues. Call the ListInsights API to view detected upgrade blocking issues. "
+                   "Pass the force flag when updating to override upgrade readiness errors.")
+
+
+class InvalidState(ServiceError):
+    """InvalidStateException: its answer carries the cluster's name as a member (botocore's shape: clusterName, message)."""
+
+    def __init__(self, cluster_name, message):
+        super().__init__("InvalidStateException", message, 400)
+        self.cluster_name = cluster_name
 
 
 def invalid(message):
@@ -263,6 +297,59 @@ def shown_update(update):
     return shown
 
 
+def next_minor(version):
+    major, minor = version_key(version)
+    return f"{major}.{minor + 1}"
+
+
+def new_insight(cluster, name, status, kubernetes_version, category="UPGRADE_READINESS", **details):
+    """An insight record, as DescribeInsight shows it. Its id is fixed by cluster, category, version and name, so an insight
+    of the same check replaces the one before, as EKS keeps one insight per check."""
+    stamp = time.time()
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{cluster.arn}/{category}/{kubernetes_version}/{name}")),
+        "name": name,
+        "category": category,
+        "kubernetesVersion": kubernetes_version,
+        "lastRefreshTime": stamp,
+        "lastTransitionTime": stamp,
+        "description": details.get("description", ""),
+        "insightStatus": {"status": status, "reason": details.get("reason", "")},
+        "recommendation": details.get("recommendation", ""),
+        "additionalInfo": dict(details.get("additionalInfo") or {}),
+        "resources": copy.deepcopy(details.get("resources") or []),
+        "categorySpecificSummary": copy.deepcopy(details.get("categorySpecificSummary") or {}),
+    }
+
+
+def default_insights(cluster):
+    """The passing upgrade readiness insights EKS reports for a healthy cluster, for its next minor version."""
+    target = next_minor(cluster.version)
+    return [new_insight(cluster, name.format(version=target), "PASSING", target, description=description.format(version=target),
+                        recommendation=recommendation.format(version=target), reason=reason)
+            for name, description, recommendation, reason in DEFAULT_UPGRADE_CHECKS]
+
+
+def insight_summary(insight):
+    """An insight as ListInsights shows it (InsightSummary)."""
+    keys = ("id", "name", "category", "kubernetesVersion", "lastRefreshTime", "lastTransitionTime", "description", "insightStatus")
+    return copy.deepcopy({key: insight[key] for key in keys})
+
+
+def require_insight_filter(insight_filter):
+    for member, allowed in (("categories", INSIGHT_CATEGORIES), ("statuses", INSIGHT_STATUSES)):
+        bad = [value for value in insight_filter.get(member) or [] if value not in allowed]
+        if bad:
+            raise invalid(f"Invalid {member}: {', '.join(bad)}. Valid values: {', '.join(allowed)}.")
+
+
+def matches(insight, insight_filter):
+    """Whether the insight passes a ListInsights filter: each member given must contain the insight's value."""
+    checks = (("categories", insight["category"]), ("kubernetesVersions", insight["kubernetesVersion"]),
+              ("statuses", insight["insightStatus"]["status"]))
+    return all(not insight_filter.get(member) or value in insight_filter[member] for member, value in checks)
+
+
 def as_json(value):
     return json.dumps(value, sort_keys=True)
 
@@ -327,6 +414,13 @@ class ClusterUpdates:
         cluster.access_config = dict(cluster.access_config, authenticationMode=mode)
         return record_update(cluster, "AccessConfigUpdate", [("AuthenticationMode", mode)])
 
+    def error_response(self, error):
+        """As RestJsonHandler answers, with the members an error shape has beyond the message (InvalidState's clusterName)."""
+        status, headers, body = super().error_response(error)
+        if isinstance(error, InvalidState):
+            body = json.dumps(dict(json.loads(body), clusterName=error.cluster_name)).encode()
+        return status, headers, body
+
     def update_cluster_version(self, name, version, clientRequestToken=None, force=None, **_):  # pylint: disable=unused-argument
         cluster = self._cluster(name)
         self._require_active(cluster, f"Cluster {name}")
@@ -339,6 +433,10 @@ class ClusterUpdates:
         lagging = sorted(nodegroup.nodegroup_name for nodegroup in cluster.nodegroups.values() if nodegroup.version != cluster.version)
         if lagging:
             raise invalid(f"Nodegroups {', '.join(lagging)} must be updated to match cluster version {cluster.version} before updating cluster version")
+        blocking = [insight for insight in self._insights(cluster).values() if insight["category"] == "UPGRADE_READINESS"
+                    and insight["kubernetesVersion"] == version and insight["insightStatus"]["status"] == "ERROR"]
+        if blocking and force is not True:
+            raise InvalidState(name, UPGRADE_BLOCKED)
         cluster.version, cluster.platformVersion = version, "eks.1"
         return record_update(cluster, "VersionUpdate", [("Version", version), ("PlatformVersion", "eks.1")])
 
@@ -365,6 +463,46 @@ class ClusterUpdates:
         if update is None:
             raise ServiceError("ResourceNotFoundException", f"No update found for ID: {updateId}", 404)
         return {"update": shown_update(update)}
+
+    # -- insights --------------------------------------------------------------------------------------
+
+    def _insights(self, cluster):
+        """The cluster's insights, {id: insight}: the default checks for its next version unless an insight of the same
+        check was added, and the added ones; none for versions it has reached, which EKS no longer checks."""
+        insights = self._state(cluster).insights
+        for insight in default_insights(cluster):
+            insights.setdefault(insight["id"], insight)
+        for insight_id in [key for key, insight in insights.items() if version_key(insight["kubernetesVersion"]) <= version_key(cluster.version)]:
+            del insights[insight_id]
+        return insights
+
+    def list_insights(self, clusterName, filter=None, maxResults=None, nextToken=None):  # pylint: disable=redefined-builtin
+        from aws_emulator.handlers.eks import paged  # pylint: disable=import-outside-toplevel  # eks.py imports this module
+
+        insight_filter = filter or {}
+        require_insight_filter(insight_filter)
+        insights = sorted(self._insights(self._cluster(clusterName)).values(), key=lambda insight: (insight["kubernetesVersion"], insight["name"]))
+        return paged("insights", [insight_summary(insight) for insight in insights if matches(insight, insight_filter)], maxResults, nextToken)
+
+    def describe_insight(self, clusterName, id):  # pylint: disable=redefined-builtin
+        insight = self._insights(self._cluster(clusterName)).get(id)
+        if insight is None:
+            raise ServiceError("ResourceNotFoundException", f"No insight found for id: {id}", 404)
+        return {"insight": copy.deepcopy(insight)}
+
+    def add_insight(self, cluster_name, name, status, kubernetes_version=None, region=None, **details):
+        """For in-process tests: EKS reports an insight for the cluster (AWS has no call that does it); returns its id.
+
+        ``kubernetes_version`` defaults to the cluster's next minor version, ``details`` are category (default
+        UPGRADE_READINESS), description, reason, recommendation and the other members of DescribeInsight's answer.
+        One of a default check's name and version replaces it.
+        """
+        with self.lock:
+            self.context = RequestContext(region, {})
+            cluster = self._cluster(cluster_name)
+            insight = new_insight(cluster, name, status, kubernetes_version or next_minor(cluster.version), **details)
+            self._insights(cluster)[insight["id"]] = insight
+            return insight["id"]
 
     # -- nodegroups ------------------------------------------------------------------------------------
 

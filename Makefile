@@ -14,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.ansible/collections
 export PYTHONPATH := $(CURDIR)/tools
 
-.PHONY: setup converge check teardown test test-unit test-lint test-sanity test-molecule benchmark lock clean
+.PHONY: setup converge check teardown test test-unit test-lint test-sanity test-molecule benchmark deployer-policy lock clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ test-molecule: setup
 # without and with the latency model (README, Benchmark). BENCHMARK_ARGS="overhead" times ansible settings.
 benchmark: setup
 	$(BIN)/python -m benchmark $(BENCHMARK_ARGS)
+
+# Not part of `make test`: converge and teardown of inventories/local on a fresh emulator, then the IAM actions
+# each layer used written to policies/deployer/<layer>.json (README, Deployer permissions).
+deployer-policy: setup
+	$(BIN)/python -m deployer_policy $(DEPLOYER_POLICY_ARGS)
 
 lock:
 	$(PYTHON) -m venv /tmp/gameops-lock && /tmp/gameops-lock/bin/pip install --quiet -r requirements.in 'python-dateutil<3'

@@ -1,0 +1,97 @@
+"""Policy documents from the actions each layer used, and the check that a run needs nothing more.
+
+Resources: an action with no resource-level permissions gets "*"; any other, the ARN patterns of the
+resource types the Service Authorization Reference says it acts on, with the names the collection
+chooses itself filled in (NAMED: the EKS cluster is named after the platform id, IAM roles and the
+cache's secret start with it) and everything else a wildcard. No aws:ResourceTag condition: teardown
+also removes what AWS made untagged in the platform's VPC (default route table entries, load balancers
+and security groups of in-cluster controllers, their ENIs), which such a condition would refuse.
+"""
+
+import fnmatch
+import re
+
+from deployer_policy import actions as iam_actions
+from deployer_policy.additions import ADDITIONS
+
+# The platform id in shipped documents: an IAM policy variable, so one document serves any platform
+# whose deployer principal carries the tag gameops:platform=<id> (`--platform-id` renders a fixed one).
+PLATFORM_VARIABLE = "${aws:PrincipalTag/gameops:platform}"
+
+# (prefix, resource type): ARN placeholders the collection's own naming fills (defaults/vars of the roles).
+NAMED = {
+    ("eks", "cluster"): {"ClusterName": "{id}"},
+    ("eks", "nodegroup"): {"ClusterName": "{id}"},
+    ("eks", "addon"): {"ClusterName": "{id}"},
+    ("eks", "access-entry"): {"ClusterName": "{id}"},
+    ("eks", "podidentityassociation"): {"ClusterName": "{id}"},
+    ("iam", "role"): {"RoleNameWithPath": "{id}-*"},
+    ("secretsmanager", "Secret"): {"SecretId": "{id}/*"},
+}
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z]+)\}")
+
+
+def resources(action, platform_id):
+    """The Resource of a statement granting action: "*" or the ARN patterns of its resource types."""
+    privilege = iam_actions.privilege(action)
+    prefix = action.split(":")[0]
+    types = [entry["resource_type"] for entry in privilege["resource_types"] if entry["resource_type"]]
+    chosen = [name.rstrip("*") for name in types if name.endswith("*")] or types
+    if not chosen:
+        return ["*"]
+    templates = {entry["resource"]: entry["arn"] for entry in privilege["resources"]}
+    arns = []
+    for name in chosen:
+        names = {key: value.format(id=platform_id) for key, value in NAMED.get((prefix, name), {}).items()}
+        fixed = {"Partition": "aws", "Region": "*", "Account": "*"}
+        arn = PLACEHOLDER.sub(lambda match: fixed.get(match.group(1), names.get(match.group(1), "*")), templates[name])  # pylint: disable=cell-var-from-loop
+        arns.append(arn)
+    return sorted(set(arns))
+
+
+def _sid(action, arns):
+    """A statement id from the action's service and resource types: Ec2SecurityGroup, EksCluster, ..."""
+    if arns == ("*",):
+        return "NoResourceLevelPermissions"
+    prefix = action.split(":")[0]
+    types = sorted({arn.split(":", 5)[5].split("/")[0].split(":")[0] for arn in arns})
+    words = re.findall(r"[A-Za-z0-9]+", " ".join([prefix] + types))
+    return "".join(word[:1].upper() + word[1:] for word in words)
+
+
+def document(layer, actions, platform_id=PLATFORM_VARIABLE):
+    """The policy document of a layer: the actions its run used and ADDITIONS, grouped by resource."""
+    by_resource = {}
+    for action in sorted(set(actions)):
+        by_resource.setdefault(tuple(resources(action, platform_id)), []).append(action)
+    statements = [{"Sid": _sid(names[0], arns), "Effect": "Allow", "Action": names, "Resource": list(arns) if len(arns) > 1 else arns[0]}
+                  for arns, names in by_resource.items()]
+    statements.sort(key=lambda statement: statement["Sid"])
+    for addition in ADDITIONS.get(layer, []):
+        statement = {"Sid": addition["sid"], "Effect": "Allow", "Action": addition["actions"],
+                     "Resource": [arn.format(id=platform_id) for arn in addition["resources"]]}
+        if "condition" in addition:
+            statement["Condition"] = addition["condition"]
+        statements.append(statement)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def allowed_actions(policy):
+    statements = policy["Statement"]
+    found = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if statement.get("Effect") == "Allow":
+            names = statement.get("Action", [])
+            found.extend([names] if isinstance(names, str) else names)
+    return found
+
+
+def missing(used, documents):
+    """(layer, action) pairs a run used that the layer's document does not allow (IAM matches actions
+    case-insensitively, with wildcards)."""
+    gaps = []
+    for layer, layer_actions in sorted(used.items()):
+        allowed = [pattern.lower() for pattern in allowed_actions(documents.get(layer, {"Statement": []}))]
+        gaps.extend((layer, action) for action in sorted(layer_actions)
+                    if not any(fnmatch.fnmatchcase(action.lower(), pattern) for pattern in allowed))
+    return gaps

@@ -21,12 +21,18 @@ def _install_collection_loader():
     collection packages imported by its own finder; it must be in place before any test imports one.
     """
     # pylint: disable=import-outside-toplevel  # must run before anything imports ansible_collections
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
     from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 
-    _AnsibleCollectionFinder(paths=[os.path.join(ROOT, ".ansible", "collections")])._install()
+    # Under `ansible-test units` (tests/units.sh) its own finder is in place already, over the tree it runs in.
+    if AnsibleCollectionConfig.collection_finder is None:
+        _AnsibleCollectionFinder(paths=[os.path.join(ROOT, ".ansible", "collections")])._install()
 
 
 _install_collection_loader()
+# Tests import their helpers with `from conftest import ...`. ansible-test loads this file as
+# ansible_collections.gameops.platform.tests.conftest, so the plain name is made to mean this module too.
+sys.modules.setdefault("conftest", sys.modules[__name__])
 
 # pylint: disable=wrong-import-position
 from aws_emulator import __main__ as emulator_cli  # noqa: E402

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.gameops.platform.plugins.modules import eks_nodegroup
 from conftest import Emulator, free_port, run_module
-from test_eks_cluster import statuses_first
+from ansible_collections.gameops.platform.tests.unit.plugins.modules.test_eks_cluster import statuses_first
 
 from aws_emulator import __main__ as emulator_cli
 from aws_emulator import latency

@@ -28,34 +28,44 @@ NAMED = {
     ("iam", "role"): {"RoleNameWithPath": "{id}-*"},
     ("secretsmanager", "Secret"): {"SecretId": "{id}/*"},
 }
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z]+)\}")
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+
+
+# An action that may act on more resource types than this (ec2:CreateTags: any EC2 resource) gets the
+# service's every ARN instead of a list of them all.
+MAX_TYPES = 4
+
+
+def scope(action, platform_id):
+    """(resource types, Resource) of a statement granting action: "*" when it has no resource-level
+    permissions, else the ARN patterns of every resource type it may act on (IAM authorizes each resource
+    a request involves, the optional types included)."""
+    privilege = iam_actions.privilege(action)
+    prefix = action.split(":")[0]
+    types = sorted({entry["resource_type"].rstrip("*") for entry in privilege["resource_types"] if entry["resource_type"]})
+    if not types:
+        return (), ("*",)
+    templates = {entry["resource"]: entry["arn"] for entry in privilege["resources"]}
+    fixed = {"Partition": "aws", "Region": "*", "Account": "*"}
+    if len(types) > MAX_TYPES:
+        parts = PLACEHOLDER.sub(lambda match: fixed.get(match.group(1), "*"), templates[types[0]]).split(":", 5)
+        return ("any",), (":".join(parts[:5] + ["*"]),)
+    arns = set()
+    for name in types:
+        names = {key: value.format(id=platform_id) for key, value in NAMED.get((prefix, name), {}).items()}
+        arns.add(PLACEHOLDER.sub(lambda match: fixed.get(match.group(1), names.get(match.group(1), "*")), templates[name]))  # pylint: disable=cell-var-from-loop
+    return tuple(types), tuple(sorted(arns))
 
 
 def resources(action, platform_id):
-    """The Resource of a statement granting action: "*" or the ARN patterns of its resource types."""
-    privilege = iam_actions.privilege(action)
-    prefix = action.split(":")[0]
-    types = [entry["resource_type"] for entry in privilege["resource_types"] if entry["resource_type"]]
-    chosen = [name.rstrip("*") for name in types if name.endswith("*")] or types
-    if not chosen:
-        return ["*"]
-    templates = {entry["resource"]: entry["arn"] for entry in privilege["resources"]}
-    arns = []
-    for name in chosen:
-        names = {key: value.format(id=platform_id) for key, value in NAMED.get((prefix, name), {}).items()}
-        fixed = {"Partition": "aws", "Region": "*", "Account": "*"}
-        arn = PLACEHOLDER.sub(lambda match: fixed.get(match.group(1), names.get(match.group(1), "*")), templates[name])  # pylint: disable=cell-var-from-loop
-        arns.append(arn)
-    return sorted(set(arns))
+    return list(scope(action, platform_id)[1])
 
 
-def _sid(action, arns):
-    """A statement id from the action's service and resource types: Ec2SecurityGroup, EksCluster, ..."""
-    if arns == ("*",):
+def _sid(prefix, types):
+    """A statement id from the service and resource types: Ec2SecurityGroup, EksCluster, KmsAliasKey."""
+    if not types:
         return "NoResourceLevelPermissions"
-    prefix = action.split(":")[0]
-    types = sorted({arn.split(":", 5)[5].split("/")[0].split(":")[0] for arn in arns})
-    words = re.findall(r"[A-Za-z0-9]+", " ".join([prefix] + types))
+    words = re.findall(r"[A-Za-z0-9]+", " ".join((prefix,) + types))
     return "".join(word[:1].upper() + word[1:] for word in words)
 
 
@@ -63,9 +73,11 @@ def document(layer, actions, platform_id=PLATFORM_VARIABLE):
     """The policy document of a layer: the actions its run used and ADDITIONS, grouped by resource."""
     by_resource = {}
     for action in sorted(set(actions)):
-        by_resource.setdefault(tuple(resources(action, platform_id)), []).append(action)
-    statements = [{"Sid": _sid(names[0], arns), "Effect": "Allow", "Action": names, "Resource": list(arns) if len(arns) > 1 else arns[0]}
-                  for arns, names in by_resource.items()]
+        types, arns = scope(action, platform_id)
+        prefix = action.split(":")[0] if types else ""
+        by_resource.setdefault((prefix, types, arns), []).append(action)
+    statements = [{"Sid": _sid(prefix, types), "Effect": "Allow", "Action": names, "Resource": list(arns) if len(arns) > 1 else arns[0]}
+                  for (prefix, types, arns), names in by_resource.items()]
     statements.sort(key=lambda statement: statement["Sid"])
     for addition in ADDITIONS.get(layer, []):
         statement = {"Sid": addition["sid"], "Effect": "Allow", "Action": addition["actions"],

@@ -107,3 +107,8 @@ def test_additions_cover_what_the_emulator_cannot_show():
     passes = [statement for statement in eks["Statement"] if statement["Action"] == ["iam:PassRole"]]
     assert passes and passes[0]["Resource"] == ["arn:aws:iam::*:role/p-dev-*"]
     assert "iam:CreateServiceLinkedRole" in documents.allowed_actions(eks)
+
+
+def test_a_create_with_tags_also_needs_the_tagging_action():
+    allowed = documents.allowed_actions(documents.document("registry", {"ecr:CreateRepository", "ecr:DescribeRepositories"}, "p-dev"))
+    assert sorted(allowed) == ["ecr:CreateRepository", "ecr:DescribeRepositories", "ecr:TagResource"]

@@ -69,10 +69,25 @@ def _sid(prefix, types):
     return "".join(word[:1].upper() + word[1:] for word in words)
 
 
+def tagging_on_create(actions):
+    """The tagging actions AWS also authorizes when a create names tags (ec2:CreateTags for ec2:CreateVpc
+    with TagSpecifications, ecr:TagResource, elasticache:AddTagsToResource, kms:TagResource): the
+    Service Authorization Reference's dependent actions of each, which no logged request shows."""
+    found = set()
+    for action in actions:
+        for entry in iam_actions.privilege(action)["resource_types"]:
+            found.update(dependent for dependent in entry["dependent_actions"] if TAGGING.match(dependent.split(":")[1]))
+    return found
+
+
+TAGGING = re.compile(r"^(CreateTags|TagResource|AddTagsToResource)$")
+
+
 def document(layer, actions, platform_id=PLATFORM_VARIABLE):
-    """The policy document of a layer: the actions its run used and ADDITIONS, grouped by resource."""
+    """The policy document of a layer: the actions its run used, the tagging its creates need, and
+    ADDITIONS, grouped by resource."""
     by_resource = {}
-    for action in sorted(set(actions)):
+    for action in sorted(set(actions) | tagging_on_create(actions)):
         types, arns = scope(action, platform_id)
         prefix = action.split(":")[0] if types else ""
         by_resource.setdefault((prefix, types, arns), []).append(action)

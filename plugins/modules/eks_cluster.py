@@ -48,7 +48,21 @@ options:
         been updated to the cluster's new version) takes the next one. While a nodegroup lags the cluster's
         version, the version is not changed at all (the other settings are).
       - An older version than the cluster's is an error; EKS cannot downgrade.
+      - Before a version update, also in check mode, the module reads the cluster's upgrade readiness insights
+        (ListInsights) for the next version, and fails before changing anything when one is in V(ERROR), naming each,
+        unless O(force_upgrade=true). No insight is read when the version is not to change.
     type: str
+  force_upgrade:
+    description:
+      - Whether to update the Kubernetes version even though EKS upgrade readiness insights in V(ERROR) apply to it
+        (UpdateClusterVersion's C(force)), with a warning naming them.
+      - Without it, such insights make the module fail before any change; so does EKS's refusal
+        (C(InvalidStateException)) of a version its insights block, which the read can miss, as EKS refreshes
+        insights only about once a day.
+      - Only the insights of the next minor version are read before updating; EKS refuses a later step in turn
+        if its insights block it.
+    type: bool
+    default: false
   role_arn:
     description:
       - The IAM role the EKS control plane uses. Needed to create the cluster.
@@ -159,6 +173,12 @@ EXAMPLES = r"""
     version: "1.35"
     wait_timeout: 3600
 
+- name: Upgrade although EKS upgrade readiness insights report errors (deprecated APIs in use, say)
+  gameops.platform.eks_cluster:
+    name: queue-infra-prod
+    version: "1.35"
+    force_upgrade: true
+
 - name: Delete the cluster (its nodegroups first)
   gameops.platform.eks_cluster:
     name: queue-infra-prod
@@ -233,6 +253,27 @@ updates:
     - operation: UpdateClusterVersion
       request: {name: queue-infra-prod, version: "1.35"}
       update: {id: 0e3c2a4b-5d2f-4a55-9f43-7d3c8b0c1a2e, type: VersionUpdate, status: Successful}
+upgrade_insights:
+  description:
+    - The EKS upgrade readiness insights in V(ERROR) for the next version, read before a version update; with
+      O(force_upgrade=true) the update went past them. V([]) when none are in V(ERROR).
+  returned: when a version update is planned
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The ID of the insight (for DescribeInsight).
+      type: str
+    name:
+      description: The name of the check.
+      type: str
+      sample: Deprecated APIs removed in Kubernetes v1.35
+    description:
+      description: What the check looks for.
+      type: str
+    reason:
+      description: Why the check is in V(ERROR).
+      type: str
 remaining_versions:
   description:
     - The minor versions still to go to reach O(version), in order, when the cluster has managed nodegroups
@@ -248,6 +289,7 @@ try:
 except ImportError:
     pass  # Reported by AnsibleAWSModule
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.gameops.platform.plugins.module_utils.eks import describe_cluster
@@ -255,6 +297,10 @@ from ansible_collections.gameops.platform.plugins.module_utils.eks import eks_cl
 from ansible_collections.gameops.platform.plugins.module_utils.eks import ensure_tags
 from ansible_collections.gameops.platform.plugins.module_utils.eks import paginate
 from ansible_collections.gameops.platform.plugins.module_utils.eks import wait_or_fail
+from ansible_collections.gameops.platform.plugins.module_utils.eks_insights import blocked_message
+from ansible_collections.gameops.platform.plugins.module_utils.eks_insights import blocking_insights
+from ansible_collections.gameops.platform.plugins.module_utils.eks_insights import forced_warning
+from ansible_collections.gameops.platform.plugins.module_utils.eks_insights import refused_message
 from ansible_collections.gameops.platform.plugins.module_utils.eks_updates import kubernetes_version
 from ansible_collections.gameops.platform.plugins.module_utils.eks_updates import run_updates
 from ansible_collections.gameops.platform.plugins.module_utils.eks_updates import to_snake
@@ -413,6 +459,43 @@ def encryption_config(key_arn):
     return [dict(resources=["secrets"], provider=dict(keyArn=key_arn))]
 
 
+def check_upgrade_readiness(module, client, calls):
+    """The upgrade readiness insights in ERROR for the first version step, if there is one (None if not); fails on them
+    unless force_upgrade, when they are warned of and every version step is sent with force."""
+    steps = [request for operation, method, request in calls if operation == "UpdateClusterVersion"]
+    if not steps:
+        return None
+    name, version = module.params["name"], steps[0]["version"]
+    insights = blocking_insights(client, name, version)
+    if insights and not module.params["force_upgrade"]:
+        module.fail_json(msg=blocked_message(name, version, insights), upgrade_insights=insights)
+    if insights:
+        module.warn(forced_warning(name, version, insights))
+    if module.params["force_upgrade"]:
+        for request in steps:
+            request["force"] = True
+    return insights
+
+
+def fail_refused_upgrade(module, client, error):
+    """Fails on UpdateClusterVersion's InvalidStateException: EKS's insights block the version (and were not read in time)."""
+    name = module.params["name"]
+    major, minor = kubernetes_version(module, describe_cluster(client, name)["version"])
+    version = "%d.%d" % (major, minor + 1)
+    insights = blocking_insights(client, name, version)
+    module.fail_json(msg=refused_message(name, version, error.response["Error"].get("Message", ""), insights), upgrade_insights=insights)
+
+
+def run_cluster_updates(module, client, calls):
+    """run_updates, failing with the insights on EKS's refusal of a version its upgrade readiness insights block."""
+    try:
+        return run_updates(module, client, calls, module.params["name"])
+    except is_boto3_error_code("InvalidStateException") as error:
+        if error.operation_name != "UpdateClusterVersion":
+            raise
+        return fail_refused_upgrade(module, client, error)
+
+
 def wait_active(module, client, what):
     name = module.params["name"]
     return wait_or_fail(module, lambda: describe_cluster(client, name),
@@ -467,7 +550,7 @@ def plan(module, client, cluster):
 
 
 def update(module, client, cluster):
-    """Brings an existing cluster in line; returns (changed, cluster, after, updates, versions left)."""
+    """Brings an existing cluster in line; returns (changed, cluster, after, updates, versions left, insights or None)."""
     params = module.params
     name = params["name"]
     if cluster["status"] == "DELETING":
@@ -477,17 +560,18 @@ def update(module, client, cluster):
         # EKS takes no update while another runs, and shows what one changes only once it has finished.
         cluster = wait_active(module, client, "cluster %s to be ACTIVE before updating it" % name)
         after, calls, remaining = plan(module, client, cluster)
+    insights = check_upgrade_readiness(module, client, calls)
     tags_changed = ensure_tags(module, client, cluster["arn"], cluster.get("tags"), params["tags"], params["purge_tags"])[0]
-    updates = run_updates(module, client, calls, name)
+    updates = run_cluster_updates(module, client, calls)
     changed = bool(calls) or tags_changed
     if module.check_mode:
-        return changed, cluster, after, updates, remaining
+        return changed, cluster, after, updates, remaining, insights
     if params["wait"] and (changed or cluster["status"] != "ACTIVE"):
         cluster = wait_active(module, client, "cluster %s" % name)
         after = settings(cluster)
     elif changed:
         cluster = describe_cluster(client, name)
-    return changed, cluster, after, updates, remaining
+    return changed, cluster, after, updates, remaining, insights
 
 
 def delete(module, client, cluster):
@@ -521,13 +605,14 @@ def main():
         purge_tags=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1200),
+        force_upgrade=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params["version"] is not None:
         kubernetes_version(module, module.params["version"])
     client = eks_client(module)
     name = module.params["name"]
-    updates, remaining = [], []
+    updates, remaining, insights = [], [], None
     try:
         cluster = describe_cluster(client, name)
         before = settings(cluster)
@@ -541,13 +626,15 @@ def main():
             changed = True
             cluster, after = create(module, client)
         else:
-            changed, cluster, after, updates, remaining = update(module, client, cluster)
+            changed, cluster, after, updates, remaining, insights = update(module, client, cluster)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to manage EKS cluster %s" % name)
 
     result = dict(changed=changed, cluster=to_snake(cluster), diff=dict(before=before, after=after))
     if module.params["state"] == "present":
         result.update(updates=updates, remaining_versions=remaining)
+    if insights is not None:
+        result["upgrade_insights"] = insights
     module.exit_json(**result)
 
 

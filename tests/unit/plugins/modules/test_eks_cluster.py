@@ -159,8 +159,9 @@ def test_version_upgrade_one_minor_at_a_time(aws_env, args):
     assert aws_env.mutations_since(mark) == ["UpdateClusterVersion", "UpdateClusterVersion"]
     assert [update["request"]["version"] for update in result["updates"]] == ["1.34", "1.35"]
     assert [update["update"]["status"] for update in result["updates"]] == ["Successful", "Successful"]
-    assert operations(aws_env, mark) == ["DescribeCluster", "ListNodegroups", "UpdateClusterVersion", "DescribeUpdate", "UpdateClusterVersion",
-                                         "DescribeUpdate", "DescribeCluster"]
+    assert operations(aws_env, mark) == ["DescribeCluster", "ListNodegroups", "ListInsights", "UpdateClusterVersion", "DescribeUpdate",
+                                         "UpdateClusterVersion", "DescribeUpdate", "DescribeCluster"]
+    assert result["upgrade_insights"] == [] and "force" not in result["updates"][0]["request"]
     assert (result["diff"]["before"]["version"], result["diff"]["after"]["version"]) == ("1.33", "1.35")
     assert result["remaining_versions"] == []
     mark = aws_env.mark()

@@ -48,13 +48,18 @@ def scope(action, platform_id):
     templates = {entry["resource"]: entry["arn"] for entry in privilege["resources"]}
     fixed = {"Partition": "aws", "Region": "*", "Account": "*"}
     if len(types) > MAX_TYPES:
-        parts = PLACEHOLDER.sub(lambda match: fixed.get(match.group(1), "*"), templates[types[0]]).split(":", 5)
+        parts = _fill(templates[types[0]], fixed).split(":", 5)
         return ("any",), (":".join(parts[:5] + ["*"]),)
     arns = set()
     for name in types:
         names = {key: value.format(id=platform_id) for key, value in NAMED.get((prefix, name), {}).items()}
-        arns.add(PLACEHOLDER.sub(lambda match: fixed.get(match.group(1), names.get(match.group(1), "*")), templates[name]))  # pylint: disable=cell-var-from-loop
+        arns.add(_fill(templates[name], dict(names, **fixed)))
     return tuple(types), tuple(sorted(arns))
+
+
+def _fill(template, values):
+    """An ARN template with its placeholders filled from values, the others a wildcard."""
+    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), "*"), template)
 
 
 def resources(action, platform_id):

@@ -4,7 +4,7 @@
 """EKS bearer tokens, made the way ``aws eks get-token`` makes them, without the AWS CLI.
 
 Used by the ``eks_token`` lookup, and by the kubectl exec credential plugin of the kubeconfig the
-``eks`` role writes (roles/eks/files/eks_exec_credential.py), so that file holds no token and stays
+``eks`` role writes (roles/eks/tasks/kubeconfig.yml), so that file holds no token and stays
 the same from run to run.
 """
 

@@ -63,7 +63,9 @@ def main(argv=None):
         log = requestlog.read(os.path.join(args.state_dir, "requests.jsonl"))
         marks = requestlog.read(os.path.join(args.state_dir, "layer_marks.jsonl"))
     else:
-        log, marks = converge_and_teardown(tempfile.mkdtemp(prefix="deployer-policy-"))
+        state_dir = tempfile.mkdtemp(prefix="deployer-policy-")
+        log, marks = converge_and_teardown(state_dir)
+        print("the run's request log and task marks: %s (reuse with --from)" % state_dir)
     write(used_actions(log, marks), args.out, args.platform_id)
 
 

@@ -40,8 +40,9 @@ CLEAN_ACCESS_KEY = faults.INSPECT_ACCESS_KEY_PREFIX + "-resilience"
 BOTOCORE_RETRIES = {"AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": "10"}
 SECRET_NAME = PLATFORM + "/cache/auth-token"
 # Mutating calls a converge makes on purpose every time: the short-lived AMG service account token the
-# Grafana API calls need is minted for the run and deleted (amg_service_account_token).
-PER_RUN_CALLS = {"CreateWorkspaceServiceAccountToken", "DeleteWorkspaceServiceAccountToken"}
+# Grafana API calls need is minted for the run and deleted (amg_service_account_token); the platform lock's
+# item is put and deleted (platform_lock; the interrupted and killed runs' locks are taken over, their runs gone).
+PER_RUN_CALLS = {"CreateWorkspaceServiceAccountToken", "DeleteWorkspaceServiceAccountToken", "PutItem", "DeleteItem"}
 
 
 class Platform:

@@ -51,6 +51,7 @@ test: test-unit test-lint test-sanity test-molecule
 
 test-unit: setup
 	$(BIN)/pytest -q
+	$(BIN)/python tools/changelog_fragments.py && tests/units.sh
 
 test-lint: setup
 	$(BIN)/ansible-lint

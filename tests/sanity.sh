@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs `ansible-test sanity` on the collection, fully offline.
+# Runs `ansible-test sanity` on the collection, fully offline (or `ansible-test units`: tests/units.sh).
 #
 # ansible-test only works on a collection that really lies at .../ansible_collections/NAMESPACE/NAME
 # (it resolves symlinks), so the project's files (tracked, plus untracked ones git does not ignore)
@@ -127,7 +127,13 @@ cd "${collection}"
 # Results of an earlier run would be taken for this one's; ansible-test's virtualenvs stay (.tmp).
 rm -rf tests/output/bot tests/output/data tests/output/junit
 status=0
-"${ansible_test}" sanity --venv --python "${python_version}" --color no --junit "$@" || status=$?
+# tests/units.sh runs `ansible-test units` through this same tree (ANSIBLE_TEST_COMMAND=units).
+command="${ANSIBLE_TEST_COMMAND:-sanity}"
+junit=()
+if [[ "${command}" == sanity ]]; then
+    junit=(--junit)
+fi
+"${ansible_test}" "${command}" --venv --python "${python_version}" --color no "${junit[@]}" "$@" || status=$?
 
 if ! command -v shellcheck >/dev/null; then
     echo "sanity.sh: shellcheck is not installed, so the shellcheck test had nothing to run with"

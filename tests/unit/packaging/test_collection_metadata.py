@@ -54,3 +54,17 @@ def test_requirements_yml_installs_galaxy_dependencies():
     assert requirements == dependencies
     # A range with a ceiling: the next major of a dependency may drop what the roles use.
     assert all("<" in version for version in dependencies.values()), dependencies
+
+
+def test_ansible_test_units_requirements_pinned_as_the_virtualenv():
+    """tests/unit/requirements.txt (ansible-test units' virtualenv) pins what requirements.txt pins."""
+    def pins(*path):
+        with open(os.path.join(ROOT, *path), encoding="utf-8") as stream:
+            lines = [line.split("#", 1)[0].strip() for line in stream]
+        return {re.sub(r"\[.*\]", "", line.split("==")[0]).lower(): line.split("==")[1] for line in lines if "==" in line}
+
+    units, locked = pins("tests", "unit", "requirements.txt"), pins("requirements.txt")
+    # setuptools is no pin of requirements.txt (pip freeze leaves it out); the virtualenv has it from venv.
+    assert units and {name: version for name, version in units.items() if name in locked} == {
+        name: locked[name] for name in units if name in locked}
+    assert set(units) - set(locked) <= {"setuptools"}

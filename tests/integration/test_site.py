@@ -114,7 +114,8 @@ def test_converge_twice_then_teardown(local_emulator):
     with open(os.path.join(state_dir, "outputs", "queue-infra-local.json"), encoding="utf-8") as handle:
         outputs_text = handle.read()
     outputs = json.loads(outputs_text)["layers"]
-    assert sorted(outputs) == ["cache", "eks", "grafana", "kubernetes", "log_storage", "metrics", "network", "registry", "workload_roles"]
+    assert sorted(outputs) == ["cache", "certificates", "dns", "eks", "grafana", "kubernetes", "log_storage", "metrics", "network", "registry",
+                               "workload_roles"]
     assert outputs["network"]["vpc_id"].startswith("vpc-") and "vpc_id: " + outputs["network"]["vpc_id"] in first.stdout
 
     ec2 = boto3.client("ec2", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")

@@ -338,7 +338,7 @@ def in_process(monkeypatch):
 
 def dispatch(handler, operation, labels, **body):
     """(HTTP status, answer) of an operation as the emulator serves it."""
-    status, _, payload = handler.dispatch(operation, labels, "", {}, json.dumps(body).encode(), region=REGION)
+    status, _headers, payload = handler.dispatch(operation, labels, "", {}, json.dumps(body).encode(), region=REGION)
     return status, json.loads(payload)
 
 

@@ -78,8 +78,8 @@ def test_an_error_insight_blocks_the_version_update_before_any_change(aws_env, a
     result = run_module(eks_cluster, dict(args, version="1.35", logging=["api"], tags={"a": "1"}), check_mode=check_mode)
     expect_blocked(result)
     assert aws_env.mutations_since(mark) == []  # neither the logging update nor the tags
-    assert "UpdateClusterVersion" not in [operation for operation, _ in calls] and version_of(args["name"]) == "1.33"
-    [(_, listed)] = [call for call in calls if call[0] == "ListInsights"]
+    assert "UpdateClusterVersion" not in [call[0] for call in calls] and version_of(args["name"]) == "1.33"
+    [listed] = [params for operation, params in calls if operation == "ListInsights"]
     assert listed == {"clusterName": args["name"], "filter": {"categories": ["UPGRADE_READINESS"], "kubernetesVersions": ["1.34"],
                                                               "statuses": ["ERROR"]}}
 
@@ -105,7 +105,7 @@ def test_force_upgrade_goes_past_error_insights_with_a_warning(aws_env, args, ek
 def test_a_refusal_the_insights_did_not_show_yet_fails_with_how_to_override(aws_env, args, eks_calls):
     """EKS refreshes insights about daily: ListInsights may show no ERROR while UpdateClusterVersion refuses."""
     run_module(eks_cluster, args)
-    _, answers = eks_calls
+    answers = eks_calls[1]
     answers["UpdateClusterVersion"] = refused_without_force
     result = run_module(eks_cluster, dict(args, version="1.34"))
     assert result["failed"] is True

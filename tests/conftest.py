@@ -11,6 +11,11 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Where ansible-playbook finds this collection: the link `make setup` makes or, when the tree itself lies at
+# .../ansible_collections/gameops/platform (ansible-test units, tests/units.sh), the directory above that.
+COLLECTIONS_PATH = (os.path.dirname(os.path.dirname(os.path.dirname(ROOT)))
+                    if os.path.basename(os.path.dirname(os.path.dirname(ROOT))) == "ansible_collections"
+                    else os.path.join(ROOT, ".ansible", "collections"))
 sys.path[:0] = [os.path.join(ROOT, ".ansible", "collections"), os.path.join(ROOT, "tools")]
 
 

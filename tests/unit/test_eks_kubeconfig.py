@@ -11,7 +11,7 @@ import sysconfig
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import COLLECTIONS_PATH, ROOT
 
 CLUSTER, REGION = "queue-infra-test", "ap-northeast-2"
 PLAYBOOK = """
@@ -35,17 +35,12 @@ LOAD = ("import sys; from kubernetes import client, config; c = client.Configura
         "print(c.api_key.get('BearerToken', '')); sys.exit(not c.api_key.get('BearerToken'))")
 
 
-def collections_path():
-    # ansible-test units sets it to the tree it runs in; plain pytest uses the link `make setup` makes.
-    return os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.path.join(ROOT, ".ansible", "collections")
-
-
 def run_role_tasks(tmp_path, tasks, path, env=None):
     playbook = tmp_path / ("%s.yml" % tasks)
     playbook.write_text(PLAYBOOK.format(tasks=tasks, cluster=CLUSTER, region=REGION, path=path,
                                         ca=base64.b64encode(b"not a real CA").decode()), encoding="utf-8")
     ansible_playbook = shutil.which("ansible-playbook") or os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    run_env = dict(env or os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"))
+    run_env = dict(env or os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"))
     result = subprocess.run([ansible_playbook, "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
                              str(playbook)], env=run_env, capture_output=True, text=True, check=False, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -71,7 +66,7 @@ def moved(tmp_path_factory):
         stream.write(sysconfig.get_paths()["purelib"] + "\n")
     collection = tmp_path / "elsewhere" / "collections" / "ansible_collections" / "gameops" / "platform"
     for part in ("plugins", "meta"):
-        shutil.copytree(os.path.join(collections_path(), "ansible_collections", "gameops", "platform", part), collection / part, symlinks=True)
+        shutil.copytree(os.path.join(COLLECTIONS_PATH, "ansible_collections", "gameops", "platform", part), collection / part, symlinks=True)
     shutil.copy(os.path.join(ROOT, "galaxy.yml"), collection)
     (tmp_path / "home").mkdir()
     (tmp_path / "empty").mkdir()
@@ -87,7 +82,7 @@ def load_in(moved, kubeconfig, collections):
 
 def test_kubeconfig_names_no_path_of_this_machine(kubeconfig):
     text = kubeconfig.read_text(encoding="utf-8")
-    for path in {ROOT, os.path.realpath(ROOT), sys.prefix, os.path.realpath(sys.prefix), collections_path()}:
+    for path in {ROOT, os.path.realpath(ROOT), sys.prefix, os.path.realpath(sys.prefix), COLLECTIONS_PATH}:
         assert path not in text
     user = yaml.safe_load(text)["users"][0]["user"]["exec"]
     assert user["command"] == "python3" and user["args"][-2:] == [CLUSTER, REGION] and "env" not in user

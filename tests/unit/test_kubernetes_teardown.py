@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import COLLECTIONS_PATH, ROOT
 
 PLAYBOOK = """
 - hosts: localhost
@@ -38,7 +38,7 @@ def teardown(tmp_path, render_dir):
                                         render_dir=render_dir), encoding="utf-8")
     ansible_playbook = shutil.which("ansible-playbook") or os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=os.environ.get("ANSIBLE_COLLECTIONS_PATH") or os.path.join(ROOT, ".ansible", "collections"))
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH)
     result = subprocess.run([ansible_playbook, "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
                              str(playbook)], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

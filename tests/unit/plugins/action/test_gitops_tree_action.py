@@ -2,11 +2,16 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
+from conftest import COLLECTIONS_PATH
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-BIN = os.path.dirname(sys.executable)
+# The interpreter's own ansible-playbook; under ansible-test units, whose virtualenv has none, the one on PATH.
+BIN = os.path.dirname(sys.executable if os.path.exists(os.path.join(os.path.dirname(sys.executable), "ansible-playbook"))
+                      else shutil.which("ansible-playbook") or sys.executable)
 
 
 def run(tmp_path, *options, files=None, connection="local"):
@@ -18,7 +23,7 @@ def run(tmp_path, *options, files=None, connection="local"):
     show = {"name": "show", "ansible.builtin.debug": {"msg": "RESULT={{ tree | to_json }}"}}
     playbook = tmp_path / "play.yml"
     playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [task, show]}]))
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".ansible", "collections"),
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH,
                ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
     process = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", str(playbook), "-e", "ansible_connection=%s" % connection,
                               "-e", "ansible_python_interpreter=%s" % sys.executable, *options],

@@ -9,6 +9,7 @@ mode, and that no module sees what an earlier one left behind.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,8 +18,12 @@ import time
 
 import pytest
 
+from conftest import COLLECTIONS_PATH
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-BIN = os.path.dirname(sys.executable)
+# The interpreter's own ansible-playbook; under ansible-test units, whose virtualenv has none, the one on PATH.
+BIN = os.path.dirname(sys.executable if os.path.exists(os.path.join(os.path.dirname(sys.executable), "ansible-playbook"))
+                      else shutil.which("ansible-playbook") or sys.executable)
 WARM = "gameops.platform.warm_local"
 LOCAL = "ansible.builtin.local"
 
@@ -227,7 +232,7 @@ def run_playbook(project, tasks, connection, pipelining=True, extra_args=(), pla
     if out.exists():
         out.unlink()
     run_env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-                   ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".ansible", "collections"),
+                   ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH,
                    ANSIBLE_CALLBACK_PLUGINS=str(project / "callback_plugins"), ANSIBLE_CALLBACKS_ENABLED="record",
                    ANSIBLE_PIPELINING=str(pipelining), ANSIBLE_NOCOLOR="1", RECORD_OUT=str(out),
                    ANSIBLE_LIBRARY=str(project / "library"), **(env or {}))
@@ -406,7 +411,7 @@ def test_signal_to_the_worker_reaches_the_module(project, tmp_path):
         playbook = project / "signal.yml"
         playbook.write_text(json.dumps([dict(hosts="localhost", gather_facts=False, tasks=tasks)]))
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_PIPELINING="True",
-                   ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".ansible", "collections"), ANSIBLE_LIBRARY=str(project / "library"))
+                   ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, ANSIBLE_LIBRARY=str(project / "library"))
         process = subprocess.Popen([os.path.join(BIN, "ansible-playbook"), "-i", str(project / "inventory"), str(playbook),
                                     "-e", "ansible_connection=%s" % connection], cwd=str(project), env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)

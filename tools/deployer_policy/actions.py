@@ -85,7 +85,7 @@ def reference():
 
 def privilege(action):
     """The reference's entry for an action (prefix:Name, case-insensitive as IAM is), or None."""
-    prefix, _, name = action.partition(":")
+    prefix, name = action.split(":", 1)
     actions = reference().get(prefix, {})
     lowered = {key.lower(): value for key, value in actions.items()}
     return lowered.get(name.lower())

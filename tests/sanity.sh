@@ -139,7 +139,7 @@ if ! command -v shellcheck >/dev/null; then
     echo "sanity.sh: shellcheck is not installed, so the shellcheck test had nothing to run with"
 fi
 # One line per test that did not pass, and a closing count of the junit results.
-"${controller_python}" - tests/output/junit <<'PY' || true
+"${controller_python}" - tests/output/junit "${command}" <<'PY' || true
 import glob
 import os
 import sys
@@ -150,15 +150,15 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.xml"))):
         name = case.get("name") or case.get("classname")
         if case.find("failure") is not None or case.find("error") is not None:
             counts["failed"] += 1
-            print("sanity: %s failed" % name)
+            print("%s: %s failed" % (sys.argv[2], name))
         elif case.find("skipped") is not None:
             counts["skipped"] += 1
             reason = case.find("skipped").get("message") or case.find("skipped").text or ""
-            print("sanity: %s skipped: %s" % (name, reason.strip()))
+            print("%s: %s skipped: %s" % (sys.argv[2], name, reason.strip()))
         else:
             counts["passed"] += 1
 if sum(counts.values()):
-    print("sanity: %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
+    print(sys.argv[2] + ": %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
 PY
 if [[ -n "$(ls -A tests/output/bot 2>/dev/null)" ]]; then
     echo "sanity.sh: details of the failures are in ${collection}/tests/output/bot"

@@ -31,7 +31,7 @@ def git(repo, *args):
 def resolve_base(repo, base, head):
     if base is not None:
         return base
-    parent = subprocess.run(["git", "-C", repo, "rev-parse", "--verify", "--quiet", head + "~1"], capture_output=True, text=True)
+    parent = subprocess.run(["git", "-C", repo, "rev-parse", "--verify", "--quiet", head + "~1"], capture_output=True, text=True, check=False)
     return parent.stdout.strip() if parent.returncode == 0 else EMPTY_TREE
 
 
@@ -42,8 +42,8 @@ def range_problems(repo, base, head):
     added = git(repo, "diff", "--name-only", "--no-renames", "--diff-filter=A", base, head).split()
     fragments = [path for path in added if path.startswith(FRAGMENTS) and path.endswith((".yml", ".yaml"))]
     if visible and not fragments:
-        return ["%s..%s changes %s without adding a fragment in %s" % (base[:12], head, ", ".join(visible[:5])
-                                                                     + (" and %d more" % (len(visible) - 5) if len(visible) > 5 else ""), FRAGMENTS)]
+        more = " and %d more" % (len(visible) - 5) if len(visible) > 5 else ""
+        return ["%s..%s changes %s%s without adding a fragment in %s" % (base[:12], head, ", ".join(visible[:5]), more, FRAGMENTS)]
     return []
 
 

@@ -82,7 +82,7 @@ def load_in(moved, kubeconfig, collections):
 
 def test_kubeconfig_names_no_path_of_this_machine(kubeconfig):
     text = kubeconfig.read_text(encoding="utf-8")
-    for path in {ROOT, os.path.realpath(ROOT), sys.prefix, os.path.realpath(sys.prefix), COLLECTIONS_PATH}:
+    for path in (ROOT, os.path.realpath(ROOT), sys.prefix, os.path.realpath(sys.prefix), COLLECTIONS_PATH):
         assert path not in text
     user = yaml.safe_load(text)["users"][0]["user"]["exec"]
     assert user["command"] == "python3" and user["args"][-2:] == [CLUSTER, REGION] and "env" not in user

@@ -1,6 +1,6 @@
 """The deployer policy (policies/deployer/<layer>.json, written by tools/deployer_policy): what it maps
 each request to, how it gives requests to layers, that the shipped documents lint clean, and that the
-check used by tests/integration/test_deployer_policy.py fails when a document lacks an action."""
+check used by tests/integration/test_deployer_policy_generated.py fails when a document lacks an action."""
 
 import glob
 import json

@@ -35,9 +35,19 @@ author:
   - gameops.platform contributors (!UNKNOWN)
 options:
   workspace_id:
-    description: The id of the AMG workspace (V(g-0123456789)); it must be V(ACTIVE), and run Grafana 9 or later, to mint a token.
+    description:
+      - The id of the AMG workspace (V(g-0123456789)); it must run Grafana 9 or later to mint a token.
+      - A workspace being created or updated is waited for until V(ACTIVE) (see O(wait_timeout)); one in any other
+        state fails the task.
     type: str
     required: true
+  wait_timeout:
+    description:
+      - With O(state=present), how many seconds to wait for a workspace being created or updated (for example by an
+        C(amg_workspace) task with O(gameops.platform.amg_workspace#module:wait=false)) to become V(ACTIVE).
+      - In check mode nothing is waited for.
+    type: int
+    default: 600
   service_account:
     description: The name of the workspace's service account.
     type: str
@@ -255,6 +265,7 @@ def main():
         token_name=dict(type="str", default="gameops-ansible"),
         token_id=dict(type="str"),
         seconds_to_live=dict(type="int", default=900),
+        wait_timeout=dict(type="int", default=600),
         delete_service_account=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
@@ -272,7 +283,11 @@ def main():
             gone = workspace is None or workspace["status"] == "DELETING"
             changed, account, token = (False, {}, {}) if gone else remove(module, client, workspace_id)
         else:
-            if workspace is None or workspace["status"] != "ACTIVE":
+            # Being created or updated, it will be ACTIVE: waited for (in check mode, taken as it will be).
+            settling = workspace is not None and workspace["status"] in amg.BUSY_STATUSES and workspace["status"] != "DELETING"
+            if settling and not module.check_mode:
+                workspace = amg.wait_active(module, client, workspace_id)
+            elif workspace is None or workspace["status"] != "ACTIVE" and not settling:
                 module.fail_json(msg="The AMG workspace %s %s; tokens are minted on an ACTIVE workspace"
                                  % (workspace_id, "does not exist" if workspace is None else "is %s" % workspace["status"]))
             if not amg.has_service_accounts(workspace.get("grafanaVersion")):

@@ -17,6 +17,13 @@ COLLECTION = "gameops.platform"
 MODULE_UTILS = "ansible_collections.gameops.platform.plugins.module_utils."
 
 
+# What a layer may hand to the layers that collect it, each in roles/<role>/contributions/<kind>.yml:
+#   identities:  workload identities (namespace, service account, policy); the workload_roles layer makes them
+#   connection:  an endpoint apps reach (`uses: [<layer>]`); the apps get its env, secret and egress
+#   releases:    Kubernetes releases (chart, version, values) the kubernetes layer delivers
+CONTRIBUTIONS = ("identities", "connection", "releases")
+
+
 class RegistryError(ValueError):
     """meta/layers.yml names something that does not exist or cannot be ordered."""
 
@@ -24,7 +31,7 @@ class RegistryError(ValueError):
 class Layer:
     """One entry of meta/layers.yml."""
 
-    FIELDS = ("role", "section", "keyed", "required", "needs", "after", "start", "verify", "check")
+    FIELDS = ("role", "section", "keyed", "required", "needs", "after", "start", "verify", "check", "contributes")
 
     def __init__(self, name, entry, root):
         unknown = set(entry) - set(self.FIELDS)
@@ -42,6 +49,11 @@ class Layer:
         self.start = bool(entry.get("start", False))
         self.verify = bool(entry.get("verify", False))
         self.check = entry.get("check")
+        self.contributes = list(entry.get("contributes") or [])
+        unknown = set(self.contributes) - set(CONTRIBUTIONS)
+        if unknown:
+            raise RegistryError("meta/layers.yml: layer %s contributes %s; allowed: %s"
+                                % (name, ", ".join(sorted(unknown)), ", ".join(CONTRIBUTIONS)))
 
     @property
     def field(self):
@@ -50,6 +62,10 @@ class Layer:
     def schema(self):
         """The options of the role's ``spec`` entry point: the only place the section's defaults are written."""
         return role_spec(self.role, self.root)
+
+    def contribution(self, kind):
+        """The file with what this layer contributes of ``kind``, evaluated by the layer that collects it."""
+        return os.path.join(self.root, "roles", self.role, "contributions", kind + ".yml")
 
     def checker(self):
         if not self.check:
@@ -82,6 +98,10 @@ def load(root=COLLECTION_ROOT):
         for other in layer.needs + layer.after:
             if other not in registry:
                 raise RegistryError("meta/layers.yml: layer %s names %s, which is not a layer" % (layer.name, other))
+        for kind in layer.contributes:
+            if not os.path.isfile(layer.contribution(kind)):
+                raise RegistryError("meta/layers.yml: layer %s contributes %s, but %s does not exist"
+                                    % (layer.name, kind, layer.contribution(kind)))
     return registry
 
 
@@ -127,4 +147,8 @@ def plan(registry, present):
         start=[step["layer"] for step in steps if step["tasks_from"] == "start"],
         steps=steps,
         teardown=[_step(registry[name], "main") for name in reversed(order)],
+        # kind -> the present layers contributing it, in build order, each with its contribution file.
+        contributions=dict((kind, [dict(layer=name, file=registry[name].contribution(kind))
+                                   for name in order if kind in registry[name].contributes])
+                           for kind in CONTRIBUTIONS),
     )

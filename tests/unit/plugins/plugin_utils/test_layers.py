@@ -106,6 +106,21 @@ def test_the_registry_refuses_what_it_cannot_order(tmp_path):
         registry_of({"a": {"colour": "blue"}}, tmp_path / "three")
 
 
+def test_contributions_are_named_by_kind_and_found_in_the_role(tmp_path):
+    with pytest.raises(layers.RegistryError, match="contributes colours; allowed: identities, connection, releases"):
+        registry_of({"a": {"contributes": ["colours"]}}, tmp_path / "one")
+    with pytest.raises(layers.RegistryError, match="contributes identities, but .*roles/a/contributions/identities.yml does not exist"):
+        registry_of({"a": {"contributes": ["identities"]}}, tmp_path / "two")
+    contributions = tmp_path / "three" / "roles" / "b" / "contributions"
+    contributions.mkdir(parents=True)
+    (contributions / "identities.yml").write_text("---\n", encoding="utf-8")
+    registry = registry_of({"a": {"section": None}, "b": {"section": None, "needs": ["a"], "contributes": ["identities"]}},
+                           tmp_path / "three")
+    plan = layers.plan(registry, {"a", "b"})
+    assert plan["contributions"]["identities"] == [{"layer": "b", "file": str(contributions / "identities.yml")}]
+    assert plan["contributions"]["connection"] == [] and layers.plan(registry, {"a"})["contributions"]["identities"] == []
+
+
 def _defaults(options, path=""):
     for name, option in options.items():
         if "default" in option:

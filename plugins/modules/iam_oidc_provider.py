@@ -60,6 +60,16 @@ options:
         a well-known value is always sent.
     type: list
     elements: str
+  claim:
+    description:
+      - For a provider several platforms share (IAM has one per account and URL, such as GitHub's
+        C(token.actions.githubusercontent.com)): this user's claim on it, kept as the tag
+        C(gameops:claimed-by:CLAIM) beside the claims of others, which are never purged.
+      - With O(state=present), adds the claim. With O(state=absent), removes the claim and deletes the
+        provider only when no claim is left on it, so one platform's teardown never takes the provider
+        from under another.
+      - Give O(tags) that do not name a platform (others share the provider), or none.
+    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -92,6 +102,18 @@ EXAMPLES = r"""
       - queue-api
     thumbprint_list:
       - 9e99a48a9960b14926bb7f3b02e22da2b0ab7280
+
+- name: Share GitHub's provider with the other platforms of the account
+  gameops.platform.iam_oidc_provider:
+    url: https://token.actions.githubusercontent.com
+    thumbprint_list: [6938fd4d98bab03faadb97b34396831e3780aea1, 1c58a3a8518e8759bf075b76b750d4f2df264fcd]
+    claim: playcode-prod
+
+- name: Drop this platform's claim; the provider goes with the last claim
+  gameops.platform.iam_oidc_provider:
+    url: https://token.actions.githubusercontent.com
+    claim: playcode-prod
+    state: absent
 
 - name: Remove the provider of a deleted cluster
   gameops.platform.iam_oidc_provider:
@@ -132,6 +154,17 @@ tags:
   returned: when O(state=present)
   type: dict
   sample: {gameops:platform: queue-infra-prod}
+claims:
+  description: The claims left on the provider (O(claim)), sorted; empty when it was deleted or has none.
+  returned: always
+  type: list
+  elements: str
+  sample: [queue-infra-prod]
+deleted:
+  description: Whether the provider was (or in check mode would be) deleted.
+  returned: when O(state=absent)
+  type: bool
+  sample: true
 """
 
 import re
@@ -151,6 +184,19 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 # The root CA the EKS OIDC issuers' certificates chain up to (see the thumbprint_list option).
 EKS_ROOT_CA_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
 THUMBPRINT = re.compile(r"^[0-9a-fA-F]{40}$")
+# A platform's claim on a shared provider (the claim option): one tag per claim, never purged by another.
+CLAIM_TAG_PREFIX = "gameops:claimed-by:"
+
+
+def claims_of(tags):
+    return sorted(key[len(CLAIM_TAG_PREFIX):] for key in tags if key.startswith(CLAIM_TAG_PREFIX))
+
+
+def desired_tags(params):
+    """The tags asked for, with the claim's tag; None to leave the tags alone."""
+    if params["claim"] is None:
+        return params["tags"]
+    return dict(params["tags"] or {}, **{CLAIM_TAG_PREFIX + params["claim"]: "true"})
 
 
 def normalize_url(module, url):
@@ -216,7 +262,7 @@ def create_provider(module, client, url, bare_url):
     params = module.params
     client_ids = sorted(set(params["client_id_list"]))
     thumbprints = desired_thumbprints(module, None)
-    tags = params["tags"] or {}
+    tags = desired_tags(params) or {}
     after = dict(arn=None, url=bare_url, client_id_list=client_ids, thumbprint_list=thumbprints, tags=tags)
     if module.check_mode:
         return after
@@ -256,8 +302,11 @@ def update_provider(module, client, before):
             client.update_open_id_connect_provider_thumbprint(
                 aws_retry=True, OpenIDConnectProviderArn=arn, ThumbprintList=thumbprints)
 
-    if params["tags"] is not None:
-        to_set, to_unset = compare_aws_tags(before["tags"], params["tags"], params["purge_tags"])
+    tags = desired_tags(params)
+    if tags is not None:
+        to_set, to_unset = compare_aws_tags(before["tags"], tags, params["purge_tags"])
+        # Other users' claims stay whatever this one asks.
+        to_unset = [key for key in to_unset if not key.startswith(CLAIM_TAG_PREFIX)]
         if to_set or to_unset:
             changed = True
             for key in to_unset:
@@ -276,6 +325,36 @@ def update_provider(module, client, before):
     return changed, after
 
 
+def release_claim(module, client, arn, before):
+    """Drops the claim (state=absent with a claim); deletes the provider with the last one. (changed, deleted)."""
+    key = CLAIM_TAG_PREFIX + module.params["claim"]
+    others = [claim for claim in claims_of(before["tags"]) if claim != module.params["claim"]]
+    if others:
+        if key not in before["tags"]:
+            return False, False
+        if not module.check_mode:
+            client.untag_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn, TagKeys=[key])
+        return True, False
+    if not module.check_mode:
+        client.delete_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn)
+    return True, True
+
+
+def ensure_absent(module, client, arn, provider, before):
+    """(changed, after, deleted) of state=absent."""
+    if provider is None:
+        return False, {}, False
+    if module.params["claim"] is None:
+        if not module.check_mode:
+            client.delete_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn)
+        return True, {}, True
+    changed, deleted = release_claim(module, client, arn, before)
+    if deleted:
+        return changed, {}, True
+    after = dict(before, tags=dict((k, v) for k, v in before["tags"].items() if k != CLAIM_TAG_PREFIX + module.params["claim"]))
+    return changed, after, False
+
+
 def main():
     argument_spec = dict(
         url=dict(type="str", required=True, aliases=["issuer"]),
@@ -284,6 +363,7 @@ def main():
         thumbprint_list=dict(type="list", elements="str"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
+        claim=dict(type="str"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     url, bare_url = normalize_url(module, module.params["url"])
@@ -292,10 +372,9 @@ def main():
     try:
         arn, provider = find_provider(client, bare_url)
         before = describe(arn, provider)
+        deleted = False
         if module.params["state"] == "absent":
-            changed, after = bool(provider), {}
-            if provider and not module.check_mode:
-                client.delete_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn)
+            changed, after, deleted = ensure_absent(module, client, arn, provider, before)
         elif provider is None:
             changed, after = True, create_provider(module, client, url, bare_url)
         else:
@@ -304,9 +383,10 @@ def main():
         module.fail_json_aws(error, msg="Failed to manage the OpenID Connect provider for %s" % url)
 
     if module.params["state"] == "absent":
-        result = dict(arn=arn)
+        result = dict(arn=arn, deleted=deleted)
     else:
         result = dict(after)
+    result["claims"] = claims_of(after.get("tags") or {})
     module.exit_json(changed=changed, diff=dict(before=before, after=after), **result)
 
 

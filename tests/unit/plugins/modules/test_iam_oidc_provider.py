@@ -192,3 +192,29 @@ def test_other_providers_are_left_alone(aws_env, issuer):
         assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider_arn(other))["ClientIDList"] == ["x"]
     finally:
         iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider_arn(other))
+
+
+def test_a_shared_provider_keeps_every_claim_and_goes_with_the_last(aws_env, issuer):
+    bare, url = issuer
+    shared = dict(url=url, tags={"gameops:managed-by": "gameops.platform"})
+    first = run_module(iam_oidc_provider, dict(shared, claim="alpha-prod"))
+    assert first["changed"] and first["claims"] == ["alpha-prod"]
+    # A second platform claims it too; its tags (with purge_tags) never purge the first one's claim.
+    second = run_module(iam_oidc_provider, dict(shared, claim="beta-prod"))
+    assert second["changed"] and second["claims"] == ["alpha-prod", "beta-prod"]
+    assert run_module(iam_oidc_provider, dict(shared, claim="alpha-prod"))["changed"] is False
+
+    mark = aws_env.mark()
+    checked = run_module(iam_oidc_provider, dict(url=url, claim="alpha-prod", state="absent"), check_mode=True)
+    assert checked["changed"] and not checked["deleted"] and checked["claims"] == ["beta-prod"]
+    assert aws_env.mutations_since(mark) == []
+    released = run_module(iam_oidc_provider, dict(url=url, claim="alpha-prod", state="absent"))
+    assert released["changed"] and not released["deleted"]
+    assert aws_env.mutations_since(mark) == ["UntagOpenIDConnectProvider"]
+    assert aws_view(bare)[2] == {"gameops:managed-by": "gameops.platform", "gameops:claimed-by:beta-prod": "true"}
+    assert run_module(iam_oidc_provider, dict(url=url, claim="alpha-prod", state="absent"))["changed"] is False
+
+    last = run_module(iam_oidc_provider, dict(url=url, claim="beta-prod", state="absent"))
+    assert last["changed"] and last["deleted"] and last["claims"] == []
+    assert not [entry for entry in boto3.client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
+                if entry["Arn"].endswith("/" + bare)]

@@ -436,3 +436,77 @@ def configuration_update(module, before, version):
     if upgrade:
         request["grafanaVersion"] = version
     return request
+
+
+# -- user and group permissions (amg_permissions) -------------------------------------------------------
+
+# The module's options (and the platform spec's keys) -> AMG's roles; and AMG's user types -> the options' lists.
+PERMISSION_ROLES = (("admins", "ADMIN"), ("editors", "EDITOR"), ("viewers", "VIEWER"))
+PRINCIPAL_TYPES = (("users", "SSO_USER"), ("groups", "SSO_GROUP"))
+# UpdatePermissions takes at most 20 instructions a call (botocore's UpdateInstructionBatch).
+INSTRUCTIONS_PER_CALL = 20
+
+
+def list_permissions(client, workspace_id):
+    """The workspace's assignments: {(user type, id): role}."""
+    entries = paginate(client, "list_permissions", workspaceId=workspace_id)["permissions"]
+    return dict(((entry["user"]["type"], entry["user"]["id"]), entry["role"]) for entry in entries)
+
+
+def wanted_permissions(module):
+    """The assignments the options list: {(user type, id): role}; an id listed under two roles fails the module."""
+    wanted = {}
+    for option, role in PERMISSION_ROLES:
+        for key, kind in PRINCIPAL_TYPES:
+            for principal in (module.params[option] or {}).get(key) or []:
+                if wanted.get((kind, principal), role) != role:
+                    module.fail_json(msg="%s %s is listed as %s and as %s; an Identity Center user or group has one Grafana role"
+                                     % (kind, principal, wanted[(kind, principal)], role))
+                wanted[(kind, principal)] = role
+    return wanted
+
+
+def permission_changes(current, wanted, exclusive, state):
+    """(revokes, adds): lists of (role, user type, id) that bring ``current`` to what the options ask.
+
+    present: every wanted assignment is added, one with another role first revoked (so the result does not depend on
+    whether ADD replaces a role), and with ``exclusive`` every other assignment is revoked; absent: the wanted
+    assignments that are there are revoked.
+    """
+    if state == "absent":
+        return sorted((role, kind, ident) for (kind, ident), role in wanted.items() if current.get((kind, ident)) == role), []
+    adds = sorted((role, kind, ident) for (kind, ident), role in wanted.items() if current.get((kind, ident)) != role)
+    revokes = sorted((current[(kind, ident)], kind, ident) for role, kind, ident in adds if (kind, ident) in current)
+    if exclusive:
+        revokes += sorted((role, kind, ident) for (kind, ident), role in current.items() if (kind, ident) not in wanted)
+    return sorted(revokes), adds
+
+
+def update_instructions(action, changes):
+    """UpdatePermissions instructions for (role, user type, id) changes, one per role, in batches a call takes."""
+    by_role = {}
+    for role, kind, ident in changes:
+        by_role.setdefault(role, []).append(dict(type=kind, id=ident))
+    instructions = [dict(action=action, role=role, users=users) for role, users in sorted(by_role.items())]
+    return [instructions[start:start + INSTRUCTIONS_PER_CALL] for start in range(0, len(instructions), INSTRUCTIONS_PER_CALL)]
+
+
+def permissions_view(assignments):
+    """{(user type, id): role} as the module shows it: {admins: {users: [...], groups: [...]}, editors: ..., viewers: ...}."""
+    view = dict((option, dict((key, []) for key, _kind in PRINCIPAL_TYPES)) for option, _role in PERMISSION_ROLES)
+    options = dict((role, option) for option, role in PERMISSION_ROLES)
+    keys = dict((kind, key) for key, kind in PRINCIPAL_TYPES)
+    for (kind, ident), role in sorted(assignments.items()):
+        view[options[role]][keys[kind]].append(ident)
+    return view
+
+
+def applied(current, revokes, adds):
+    """The assignments after ``revokes`` and ``adds``."""
+    after = dict(current)
+    for role, kind, ident in revokes:
+        if after.get((kind, ident)) == role:
+            del after[(kind, ident)]
+    for role, kind, ident in adds:
+        after[(kind, ident)] = role
+    return after

@@ -430,3 +430,59 @@ def test_a_degraded_workspace_says_why_refuses_changes_and_can_be_deleted(handle
         call(handler, "UpdateWorkspace", workspaceId=workspace_id, workspaceDescription="no")
     assert refused.value.code == "ConflictException"
     assert call(handler, "DeleteWorkspace", workspaceId=workspace_id)["workspace"]["status"] == "DELETING"
+
+
+# -- permissions -----------------------------------------------------------------------------------------
+
+SSO_USER = "906755c3a1-0a1b2c3d-1111-2222-3333-444455556666"
+SSO_GROUP = "906755c3a1-9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff"
+
+
+def permissions(grafana, workspace_id, **filters):
+    return sorted((entry["role"], entry["user"]["type"], entry["user"]["id"])
+                  for entry in grafana.list_permissions(workspaceId=workspace_id, **filters)["permissions"])
+
+
+def instruction(action, role, *users):
+    return dict(action=action, role=role, users=[dict(type=kind, id=ident) for kind, ident in users])
+
+
+def test_permissions_add_replace_and_revoke(grafana, workspace):
+    assert permissions(grafana, workspace) == []
+    answer = grafana.update_permissions(workspaceId=workspace, updateInstructionBatch=[
+        instruction("ADD", "VIEWER", ("SSO_USER", SSO_USER)), instruction("ADD", "ADMIN", ("SSO_GROUP", SSO_GROUP))])
+    assert answer["errors"] == []
+    assert permissions(grafana, workspace) == [("ADMIN", "SSO_GROUP", SSO_GROUP), ("VIEWER", "SSO_USER", SSO_USER)]
+    assert permissions(grafana, workspace, userType="SSO_GROUP") == [("ADMIN", "SSO_GROUP", SSO_GROUP)]
+    assert permissions(grafana, workspace, userId=SSO_USER) == [("VIEWER", "SSO_USER", SSO_USER)]
+
+    # One role per user: ADD with another replaces it; REVOKE of a role the user lacks changes nothing.
+    grafana.update_permissions(workspaceId=workspace, updateInstructionBatch=[instruction("ADD", "EDITOR", ("SSO_USER", SSO_USER))])
+    grafana.update_permissions(workspaceId=workspace, updateInstructionBatch=[instruction("REVOKE", "VIEWER", ("SSO_USER", SSO_USER))])
+    assert permissions(grafana, workspace, userType="SSO_USER") == [("EDITOR", "SSO_USER", SSO_USER)]
+    grafana.update_permissions(workspaceId=workspace, updateInstructionBatch=[instruction("REVOKE", "EDITOR", ("SSO_USER", SSO_USER))])
+    assert permissions(grafana, workspace) == [("ADMIN", "SSO_GROUP", SSO_GROUP)]
+
+
+def test_permissions_answer_unknown_ids_in_errors_and_apply_the_rest(grafana, workspace):
+    bad = instruction("ADD", "ADMIN", ("SSO_USER", "alice@example.com"))
+    answer = grafana.update_permissions(workspaceId=workspace, updateInstructionBatch=[
+        bad, instruction("ADD", "VIEWER", ("SSO_GROUP", SSO_GROUP))])
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    [failed] = answer["errors"]
+    assert failed["causedBy"] == bad and failed["code"] == 404 and "alice@example.com" in failed["message"]
+    assert permissions(grafana, workspace) == [("VIEWER", "SSO_GROUP", SSO_GROUP)]
+
+
+def test_permissions_refused_as_aws_does(grafana):
+    user = ("SSO_USER", SSO_USER)
+    assert error(grafana.list_permissions, workspaceId="g-0000000000") == ("ResourceNotFoundException", 404)
+    assert error(grafana.update_permissions, workspaceId="g-0000000000",
+                 updateInstructionBatch=[instruction("ADD", "ADMIN", user)]) == ("ResourceNotFoundException", 404)
+    saml = create(grafana, authenticationProviders=["SAML"])["id"]
+    assert error(grafana.list_permissions, workspaceId=saml) == ("ValidationException", 400)
+    unvalidated = grafana_client(validate=False)
+    assert error(unvalidated.update_permissions, workspaceId=saml,
+                 updateInstructionBatch=[instruction("ADD", "OWNER", user)]) == ("ValidationException", 400)
+    assert error(unvalidated.update_permissions, workspaceId=saml,
+                 updateInstructionBatch=[instruction("ADD", "ADMIN", user)] * 21) == ("ValidationException", 400)

@@ -1,5 +1,6 @@
 """Amazon Managed Grafana's control plane, which moto 5.2.5 lacks: workspaces, their authentication,
-configuration and versions, service accounts and their tokens (amg_accounts.py), and tags.
+configuration and versions, service accounts and their tokens (amg_accounts.py), user and group permissions
+(amg_permissions.py), and tags.
 
 State is per account and region. A workspace's endpoint is `<Host header>/grafana/<id>`: nothing
 resolves *.grafana-workspace.<region>.amazonaws.com here, so the emulator serves each workspace's
@@ -35,6 +36,7 @@ from aws_emulator import latency
 from aws_emulator.grafana_tokens import TOKENS
 from aws_emulator.grafana_tokens import VERSIONS as GRAFANA_VERSIONS
 from aws_emulator.handlers.amg_accounts import ServiceAccounts
+from aws_emulator.handlers.amg_permissions import Permissions
 from aws_emulator.handlers.amg_model import (DEFAULT_VERSION, VERSIONS, ModelConstraints, conflict, default_configuration,
                                              merged_configuration, not_found, paged, require_configuration, require_version, validation,
                                              version_key)
@@ -78,8 +80,9 @@ def require_access(account_access_type, organizational_units, permission_type, r
         raise validation("workspaceRoleArn must be given when permissionType is CUSTOMER_MANAGED.")
 
 
-class GrafanaWorkspaces(ServiceAccounts, ModelConstraints, RestJsonHandler):
-    """AMG workspaces and everything kept for them; service accounts and tokens come from ServiceAccounts."""
+class GrafanaWorkspaces(ServiceAccounts, Permissions, ModelConstraints, RestJsonHandler):
+    """AMG workspaces and everything kept for them; service accounts and tokens come from ServiceAccounts, user and
+    group permissions from Permissions."""
 
     service = "grafana"
 

@@ -22,6 +22,8 @@ AUTHENTICATION_PROVIDERS = ("AWS_SSO", "SAML")
 RULE_SETS = ("queue", "valkey", "eks", "gamepulse")
 # The grafana role's IAM role, <platform id>-grafana (roles/grafana/vars/main.yml).
 GRAFANA_ROLE_SUFFIX = "-grafana"
+# The permissions' roles (gameops.platform.amg_permissions' options), highest first.
+GRAFANA_ROLES = ("admins", "editors", "viewers")
 ALIAS = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
@@ -69,6 +71,29 @@ def _check_saml(grafana, errors):
         errors.append("%s.login_validity_duration: %d minutes is outside 5 to 525600" % (field, saml["login_validity_duration"]))
 
 
+def _check_permissions(grafana, errors):
+    """Permissions are AMG's for IAM Identity Center users and groups only, and each has one role in a workspace."""
+    field = "platform.observability.grafana.permissions"
+    permissions = grafana.get("permissions")
+    if not permissions:
+        return
+    if "AWS_SSO" not in grafana["authentication_providers"]:
+        errors.append("%s: given, but AWS_SSO is not among the authentication_providers (permissions are for IAM Identity "
+                      "Center users and groups)" % field)
+    roles = {}
+    for role in GRAFANA_ROLES:
+        for kind in ("users", "groups"):
+            where = "%s.%s.%s" % (field, role, kind)
+            ids = (permissions.get(role) or {}).get(kind) or []
+            aws_rules.check_unique(ids, where, "the id", errors)
+            for index, ident in enumerate(ids):
+                if not ident or not ident.strip():
+                    errors.append("%s[%d]: an Identity Center id cannot be empty" % (where, index))
+                elif roles.setdefault((kind, ident), role) != role:
+                    errors.append("%s[%d]: %r is also among the %s; a user or group has one Grafana role"
+                                  % (where, index, ident, roles[(kind, ident)]))
+
+
 def _check_dashboard_dirs(dirs, field, errors):
     """Each directory exists: the grafana role's ansible.builtin.find runs on the controller, where a relative
     path is taken from the directory ansible-playbook runs in (argument specs expand ~ and variables of a path)."""
@@ -104,6 +129,7 @@ def check_grafana(grafana, platform, errors):
             errors.append("%s.notification_sns_topic_arns[%d]: %r %s" % (field, index, topic, problem))
     aws_rules.check_unique(grafana["notification_sns_topic_arns"], field + ".notification_sns_topic_arns", "the topic", errors)
     _check_dashboard_dirs(grafana["dashboard_dirs"], field, errors)
+    _check_permissions(grafana, errors)
     role = platform_id + GRAFANA_ROLE_SUFFIX
     problem = aws_rules.iam_role_name_problem(role)
     if problem:

@@ -95,3 +95,33 @@ def test_prune_refused_on_grafana_9(tmp_path):
         "so pruning could delete others'; set it to false or use version 10.4 or later"]
     spec["observability"]["grafana"]["prune_dashboards"] = False
     assert validate(spec)["observability"]["grafana"]["version"] == "9.4"
+
+
+USER = "906755c3a1-0a1b2c3d-1111-2222-3333-444455556666"
+GROUP = "906755c3a1-9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff"
+
+
+def test_permissions_are_filled_in():
+    grafana = validate(with_observability(grafana={"permissions": {"admins": {"groups": [GROUP]}}}))["observability"]["grafana"]
+    assert grafana["permissions"]["admins"] == {"users": [], "groups": [GROUP]}
+    assert grafana["permissions"]["exclusive"] is True
+    assert validate(with_observability())["observability"]["grafana"]["permissions"] is None
+
+
+@pytest.mark.parametrize(
+    "grafana, expected",
+    [
+        ({"authentication_providers": ["SAML"], "saml": {"idp_metadata": {"url": "https://idp"}, "role_values": {"admin": ["a"]}},
+          "permissions": {"admins": {"users": [USER]}}},
+         "platform.observability.grafana.permissions: given, but AWS_SSO is not among the authentication_providers"),
+        ({"permissions": {"viewers": {"users": [""]}}}, "platform.observability.grafana.permissions.viewers.users[0]: an Identity Center id cannot be empty"),
+        ({"permissions": {"admins": {"groups": [GROUP]}, "viewers": {"groups": [GROUP]}}},
+         "platform.observability.grafana.permissions.viewers.groups[0]: '%s' is also among the admins" % GROUP),
+        ({"permissions": {"editors": {"users": [USER, USER]}}}, "platform.observability.grafana.permissions.editors.users[1]: the id"),
+        ({"permissions": {"owners": {"users": [USER]}}}, "platform.observability.grafana.permissions.owners: unknown key"),
+    ],
+)
+def test_bad_permissions_name_the_field(grafana, expected):
+    with pytest.raises(SpecError) as error:
+        validate(with_observability(grafana=grafana))
+    assert any(expected in message for message in error.value.errors), error.value.errors

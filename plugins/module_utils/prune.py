@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright: gameops.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a platform made of one kind, found by its tags (never from the spec), and how each goes.
+
+Each kind is a ``Kind``: ``find(client, params)`` yields ``(name, tags, summary)`` for every resource of
+that kind the API can list in the scope (a cluster, the name prefix); ``has_data(client, name)`` tells
+whether removing it loses data; ``remove(client, name, params)`` deletes it and what it holds.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+
+class Kind(object):
+    def __init__(self, service, find, remove, has_data=None, needs_cluster=False):
+        self.service = service
+        self.find = find
+        self.remove = remove
+        self.has_data = has_data or (lambda client, name: False)
+        self.needs_cluster = needs_cluster
+
+
+def matches(tags, wanted):
+    """Every wanted tag is there; an empty wanted value matches any value."""
+    return all(key in tags and (value in (None, "") or tags[key] == value) for key, value in wanted.items())
+
+
+# ECR: repositories are listed whole (DescribeRepositories filters by exact names only), tags read per repository.
+def find_repositories(client, params):
+    pages = client.get_paginator("describe_repositories").paginate().build_full_result()
+    for repository in pages.get("repositories", []):
+        name = repository["repositoryName"]
+        if not name.startswith(params["name_prefix"]):
+            continue
+        tags = boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, resourceArn=repository["repositoryArn"])["tags"])
+        yield name, tags, dict(name=name, arn=repository["repositoryArn"])
+
+
+def repository_has_images(client, name):
+    return bool(client.list_images(aws_retry=True, repositoryName=name, maxResults=1).get("imageIds"))
+
+
+def remove_repository(client, name, params):
+    try:
+        client.delete_repository(aws_retry=True, repositoryName=name, force=True)
+    except is_boto3_error_code("RepositoryNotFoundException"):
+        pass
+
+
+# S3: ListBuckets takes a Prefix; a bucket without tags answers NoSuchTagSet.
+def bucket_tags(client, name):
+    try:
+        return boto3_tag_list_to_ansible_dict(client.get_bucket_tagging(aws_retry=True, Bucket=name)["TagSet"])
+    except is_boto3_error_code(("NoSuchTagSet", "NoSuchBucket")):
+        return {}
+
+
+def find_buckets(client, params):
+    listed = client.list_buckets(aws_retry=True, Prefix=params["name_prefix"]) if params["name_prefix"] else client.list_buckets(aws_retry=True)
+    for bucket in listed.get("Buckets", []):
+        name = bucket["Name"]
+        if name.startswith(params["name_prefix"]):
+            yield name, bucket_tags(client, name), dict(name=name, arn="arn:aws:s3:::%s" % name)
+
+
+def bucket_has_objects(client, name):
+    """Object versions and delete markers count: a versioned bucket's old versions are data too."""
+    listed = client.list_object_versions(aws_retry=True, Bucket=name, MaxKeys=1)
+    return bool(listed.get("Versions") or listed.get("DeleteMarkers"))
+
+
+def remove_bucket(client, name, params):
+    """S3 deletes only an empty bucket: every version and delete marker goes first, a thousand per call."""
+    try:
+        for page in client.get_paginator("list_object_versions").paginate(Bucket=name):
+            objects = [dict(Key=item["Key"], VersionId=item["VersionId"]) for item in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if objects:
+                client.delete_objects(aws_retry=True, Bucket=name, Delete=dict(Objects=objects, Quiet=True))
+        client.delete_bucket(aws_retry=True, Bucket=name)
+    except is_boto3_error_code("NoSuchBucket"):
+        pass
+
+
+# EKS: node groups and access entries are listed per cluster, their tags come with their description.
+def find_nodegroups(client, params):
+    pages = client.get_paginator("list_nodegroups").paginate(clusterName=params["cluster_name"]).build_full_result()
+    for name in pages.get("nodegroups", []):
+        nodegroup = client.describe_nodegroup(aws_retry=True, clusterName=params["cluster_name"], nodegroupName=name)["nodegroup"]
+        yield name, nodegroup.get("tags") or {}, dict(name=name, arn=nodegroup["nodegroupArn"], instance_types=nodegroup.get("instanceTypes") or [],
+                                                      scaling=nodegroup.get("scalingConfig") or {})
+
+
+def remove_nodegroup(client, name, params):
+    try:
+        client.delete_nodegroup(aws_retry=True, clusterName=params["cluster_name"], nodegroupName=name)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return
+    if params["wait"]:
+        client.get_waiter("nodegroup_deleted").wait(clusterName=params["cluster_name"], nodegroupName=name,
+                                                    WaiterConfig=dict(Delay=15, MaxAttempts=max(1, params["wait_timeout"] // 15)))
+
+
+def find_access_entries(client, params):
+    pages = client.get_paginator("list_access_entries").paginate(clusterName=params["cluster_name"]).build_full_result()
+    for principal_arn in pages.get("accessEntries", []):
+        entry = client.describe_access_entry(aws_retry=True, clusterName=params["cluster_name"], principalArn=principal_arn)["accessEntry"]
+        yield principal_arn, entry.get("tags") or {}, dict(principal_arn=principal_arn, type=entry.get("type"),
+                                                            kubernetes_groups=entry.get("kubernetesGroups") or [])
+
+
+def remove_access_entry(client, name, params):
+    try:
+        client.delete_access_entry(aws_retry=True, clusterName=params["cluster_name"], principalArn=name)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        pass
+
+
+KINDS = dict(
+    ecr_repository=Kind("ecr", find_repositories, remove_repository, has_data=repository_has_images),
+    s3_bucket=Kind("s3", find_buckets, remove_bucket, has_data=bucket_has_objects),
+    eks_nodegroup=Kind("eks", find_nodegroups, remove_nodegroup, needs_cluster=True),
+    eks_access_entry=Kind("eks", find_access_entries, remove_access_entry, needs_cluster=True),
+)
+
+
+def unwanted(kind, client, params):
+    """(name, summary, has_data) of each resource carrying the tags and not kept, in name order."""
+    keep = set(params["keep"])
+    found = [(name, summary) for name, tags, summary in kind.find(client, params) if name not in keep and matches(tags, params["match_tags"])]
+    return [(name, summary, kind.has_data(client, name)) for name, summary in sorted(found, key=lambda item: item[0])]

@@ -1,0 +1,135 @@
+import uuid
+
+import boto3
+import pytest
+
+from ansible_collections.gameops.platform.plugins.modules import platform_prune
+from conftest import create_eks_cluster, run_module
+
+OURS = {"gameops:platform": "p1"}
+
+
+def tag_list(tags):
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+@pytest.fixture
+def prefix(aws_env):
+    return "pr%s" % uuid.uuid4().hex[:6]
+
+
+def repository(prefix, name, tags, image=False):
+    ecr = boto3.client("ecr")
+    ecr.create_repository(repositoryName="%s/%s" % (prefix, name), tags=tag_list(tags))
+    if image:
+        manifest = '{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {}, "layers": []}'
+        ecr.put_image(repositoryName="%s/%s" % (prefix, name), imageManifest=manifest, imageTag="v1")
+    return "%s/%s" % (prefix, name)
+
+
+def repositories(prefix):
+    return sorted(repo["repositoryName"] for repo in boto3.client("ecr").describe_repositories()["repositories"]
+                  if repo["repositoryName"].startswith(prefix + "/"))
+
+
+def ecr_args(prefix, **extra):
+    return dict(dict(resource_type="ecr_repository", name_prefix=prefix + "/", match_tags=OURS), **extra)
+
+
+def test_check_mode_reports_each_removal_as_a_diff_and_calls_nothing_that_changes(aws_env, prefix):
+    kept = repository(prefix, "kept", OURS)
+    gone = repository(prefix, "gone", OURS)
+    mark = aws_env.mark()
+    planned = run_module(platform_prune, ecr_args(prefix, keep=[kept]), check_mode=True, diff=True)
+    assert planned["changed"] is True
+    assert planned["removed"] == [gone]
+    assert [(item["before"]["name"], item["after"]) for item in planned["diff"]] == [(gone, {})]
+    assert aws_env.mutations_since(mark) == []
+    assert repositories(prefix) == sorted([kept, gone])
+
+
+def test_removes_only_what_carries_the_tags_and_is_not_kept(aws_env, prefix):
+    kept = repository(prefix, "kept", OURS)
+    gone = repository(prefix, "gone", OURS)
+    foreign = repository(prefix, "foreign", {"gameops:platform": "another"})
+    untagged = repository(prefix, "untagged", {})
+    removed = run_module(platform_prune, ecr_args(prefix, keep=[kept]))
+    assert removed["changed"] is True and removed["removed"] == [gone]
+    assert repositories(prefix) == sorted([kept, foreign, untagged])
+    mark = aws_env.mark()
+    again = run_module(platform_prune, ecr_args(prefix, keep=[kept]))
+    assert again["changed"] is False and again["removed"] == []
+    assert aws_env.mutations_since(mark) == []
+
+
+def test_a_repository_with_images_is_refused_then_removed_once_confirmed(aws_env, prefix):
+    full = repository(prefix, "full", OURS, image=True)
+    empty = repository(prefix, "empty", OURS)
+    mark = aws_env.mark()
+    refused = run_module(platform_prune, ecr_args(prefix))
+    assert refused["failed"] is True
+    assert full in refused["msg"] and "platform.confirm_removal" in refused["msg"] and empty not in refused["msg"]
+    # Nothing at all is removed when one removal is refused.
+    assert aws_env.mutations_since(mark) == []
+    assert repositories(prefix) == sorted([full, empty])
+
+    planned = run_module(platform_prune, ecr_args(prefix), check_mode=True, diff=True)
+    assert planned.get("failed") is not True and planned["changed"] is True
+    assert planned["with_data"] == [full]
+    assert planned["unconfirmed"] == [full] and full in str(planned["warnings"])
+
+    confirmed = run_module(platform_prune, ecr_args(prefix, confirmed=[full]))
+    assert confirmed["removed"] == sorted([empty, full]) and confirmed["with_data"] == [full]
+    assert repositories(prefix) == []
+
+
+def bucket(name, tags, objects=()):
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
+    if tags:
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_list(tags)})
+    for key in objects:
+        s3.put_object(Bucket=name, Key=key, Body=b"data")
+
+
+def buckets(prefix):
+    return sorted(item["Name"] for item in boto3.client("s3").list_buckets()["Buckets"] if item["Name"].startswith(prefix))
+
+
+def test_buckets_need_every_match_tag_and_one_with_objects_is_emptied_only_when_confirmed(aws_env, prefix):
+    bucket(prefix + "-uploads", dict(OURS, **{"gameops:bucket": "uploads"}), objects=["a", "b"])
+    bucket(prefix + "-old", dict(OURS, **{"gameops:bucket": "old"}))
+    # The log_storage bucket carries the platform's tag but not gameops:bucket: not the buckets layer's.
+    bucket(prefix + "-logs", OURS)
+    bucket(prefix + "-theirs", {})
+    args = dict(resource_type="s3_bucket", name_prefix=prefix + "-", match_tags=dict(OURS, **{"gameops:bucket": ""}))
+    refused = run_module(platform_prune, args)
+    assert refused["failed"] is True and refused["unconfirmed"] == [prefix + "-uploads"]
+    assert buckets(prefix) == sorted(prefix + suffix for suffix in ("-uploads", "-old", "-logs", "-theirs"))
+    removed = run_module(platform_prune, dict(args, confirmed=[prefix + "-uploads"]))
+    assert removed["removed"] == [prefix + "-old", prefix + "-uploads"]
+    assert buckets(prefix) == [prefix + "-logs", prefix + "-theirs"]
+
+
+def test_node_groups_and_access_entries_of_a_cluster(aws_env, prefix):
+    cluster = create_eks_cluster("prune")
+    eks = boto3.client("eks")
+    role = "arn:aws:iam::123456789012:role/nodes"
+    for name, tags in (("general", OURS), ("batch", OURS), ("handmade", {})):
+        eks.create_nodegroup(clusterName=cluster, nodegroupName=name, nodeRole=role, subnets=["subnet-a"], tags=tags)
+    principal = "arn:aws:iam::123456789012:role/%s-" % prefix
+    for name, tags in (("ci", OURS), ("old", OURS), ("admin", {})):
+        eks.create_access_entry(clusterName=cluster, principalArn=principal + name, tags=tags)
+
+    args = dict(resource_type="eks_nodegroup", cluster_name=cluster, match_tags=OURS, keep=["general"], wait_timeout=30)
+    assert run_module(platform_prune, args)["removed"] == ["batch"]
+    assert sorted(eks.list_nodegroups(clusterName=cluster)["nodegroups"]) == ["general", "handmade"]
+
+    args = dict(resource_type="eks_access_entry", cluster_name=cluster, match_tags=OURS, keep=[principal + "ci"])
+    assert run_module(platform_prune, args)["removed"] == [principal + "old"]
+    assert sorted(eks.list_access_entries(clusterName=cluster)["accessEntries"]) == sorted([principal + "ci", principal + "admin"])
+
+
+def test_an_empty_match_tags_is_refused(aws_env, prefix):
+    refused = run_module(platform_prune, ecr_args(prefix, match_tags={}))
+    assert refused["failed"] is True and "match_tags" in refused["msg"]

@@ -32,6 +32,10 @@ CORE_OPTIONS = dict(
     environment=dict(type="str", required=True),
     region=dict(type="str", required=True),
     tags=dict(type="dict", default={}),
+    # Converge removes what the spec no longer names (false: additive runs); what holds data goes only when
+    # confirm_removal names it: a layer (cache, log_storage) or one of its entries (buckets.uploads, registry.queue-api).
+    prune=dict(type="bool", default=True),
+    confirm_removal=dict(type="list", elements="str", default=[]),
 )
 
 
@@ -54,6 +58,15 @@ class SpecError(ValueError):
 def _check_name(value, field, errors):
     if isinstance(value, str) and not NAME_PATTERN.match(value):
         errors.append("%s: %r must be 2-32 characters of lowercase letters, digits and '-', starting with a letter" % (field, value))
+
+
+def _check_confirm_removal(entries, registry, errors):
+    """Each entry is a layer's name, or a layer's name, a dot and the key of one of its resources."""
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        layer, _dot, key = str(entry).partition(".")
+        if layer not in registry or (_dot and not key):
+            errors.append("platform.confirm_removal[%d]: %r must be a layer (%s) or <layer>.<name>, such as buckets.uploads"
+                          % (index, entry, ", ".join(registry)))
 
 
 def _sections(registry):
@@ -130,6 +143,7 @@ def preflight(spec, registry=None, warnings=None):
     core = validate_options(CORE_OPTIONS, dict((key, spec[key]) for key in CORE_OPTIONS if key in spec), "platform", errors)
     _check_name(core.get("name"), "platform.name", errors)
     _check_name(core.get("environment"), "platform.environment", errors)
+    _check_confirm_removal(core.get("confirm_removal"), registry, errors)
     if isinstance(core.get("tags"), dict):
         aws_rules.check_tags(core["tags"], "platform.tags", ADDED_TAGS, errors)
     platform = dict(core, id="%s-%s" % (core.get("name"), core.get("environment")))

@@ -129,7 +129,15 @@ KINDS = dict(
 
 
 def unwanted(kind, client, params):
-    """(name, summary, has_data) of each resource carrying the tags and not kept, in name order."""
+    """(name, summary, has_data) of each resource carrying the tags and not kept, in name order.
+
+    With ``key_tag``, the summary has ``key``: that tag's value, the resource's key in the spec.
+    """
     keep = set(params["keep"])
-    found = [(name, summary) for name, tags, summary in kind.find(client, params) if name not in keep and matches(tags, params["match_tags"])]
+    found = []
+    for name, tags, summary in kind.find(client, params):
+        if name not in keep and matches(tags, params["match_tags"]):
+            if params.get("key_tag"):
+                summary = dict(summary, key=tags.get(params["key_tag"]))
+            found.append((name, summary))
     return [(name, summary, kind.has_data(client, name)) for name, summary in sorted(found, key=lambda item: item[0])]

@@ -46,10 +46,21 @@ options:
     description: The cluster of the node groups or access entries. Required for V(eks_nodegroup) and V(eks_access_entry).
     type: str
   confirmed:
-    description: Names of resources holding data whose loss the spec confirmed.
+    description:
+      - Names of resources holding data whose loss the spec confirmed; with O(key_tag), their keys too.
     type: list
     elements: str
     default: []
+  key_tag:
+    description:
+      - The tag whose value is a resource's key in the spec (C(gameops:bucket) for the buckets layer), so that
+        O(confirmed) can name a bucket by its key after it has left the spec.
+    type: str
+  remove_data:
+    description:
+      - Remove resources holding data without confirmation. A teardown sets it; a converge does not.
+    type: bool
+    default: false
   wait:
     description: Wait until each node group is deleted.
     type: bool
@@ -133,7 +144,9 @@ def ensure_pruned(module, kind, client):
     params = module.params
     found = prune.unwanted(kind, client, params)
     with_data = [name for name, summary, data in found if data]
-    unconfirmed = [name for name in with_data if name not in params["confirmed"]]
+    confirmed = set(params["confirmed"])
+    unconfirmed = [] if params["remove_data"] else [
+        name for name, summary, data in found if data and name not in confirmed and summary.get("key", name) not in confirmed]
     if unconfirmed and module.check_mode:
         module.warn(refusal(unconfirmed))
     elif unconfirmed:
@@ -154,6 +167,8 @@ def main():
             name_prefix=dict(type="str", default=""),
             cluster_name=dict(type="str"),
             confirmed=dict(type="list", elements="str", default=[]),
+            key_tag=dict(type="str", no_log=False),
+            remove_data=dict(type="bool", default=False),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=1200),
         ),

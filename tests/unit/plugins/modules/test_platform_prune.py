@@ -106,7 +106,8 @@ def test_buckets_need_every_match_tag_and_one_with_objects_is_emptied_only_when_
     refused = run_module(platform_prune, args)
     assert refused["failed"] is True and refused["unconfirmed"] == [prefix + "-uploads"]
     assert buckets(prefix) == sorted(prefix + suffix for suffix in ("-uploads", "-old", "-logs", "-theirs"))
-    removed = run_module(platform_prune, dict(args, confirmed=[prefix + "-uploads"]))
+    # Once out of the spec, a bucket is confirmed by its key (its gameops:bucket tag).
+    removed = run_module(platform_prune, dict(args, key_tag="gameops:bucket", confirmed=["uploads"]))
     assert removed["removed"] == [prefix + "-old", prefix + "-uploads"]
     assert buckets(prefix) == [prefix + "-logs", prefix + "-theirs"]
 
@@ -128,6 +129,12 @@ def test_node_groups_and_access_entries_of_a_cluster(aws_env, prefix):
     args = dict(resource_type="eks_access_entry", cluster_name=cluster, match_tags=OURS, keep=[principal + "ci"])
     assert run_module(platform_prune, args)["removed"] == [principal + "old"]
     assert sorted(eks.list_access_entries(clusterName=cluster)["accessEntries"]) == sorted([principal + "ci", principal + "admin"])
+
+
+def test_remove_data_removes_what_holds_data_unasked(aws_env, prefix):
+    full = repository(prefix, "full", OURS, image=True)
+    assert run_module(platform_prune, ecr_args(prefix, remove_data=True))["removed"] == [full]
+    assert repositories(prefix) == []
 
 
 def test_an_empty_match_tags_is_refused(aws_env, prefix):

@@ -59,7 +59,10 @@ ADDITIONS = {
         # AWS_SSO authentication: the workspace becomes an IAM Identity Center application.
         {"sid": "GrafanaIdentityCenterApplication",
          "actions": ["sso:CreateManagedApplicationInstance", "sso:DeleteManagedApplicationInstance", "sso:DescribeRegisteredRegions",
-                     "sso:GetSharedSsoConfiguration", "organizations:DescribeOrganization"],
+                     "sso:GetSharedSsoConfiguration", "organizations:DescribeOrganization",
+                     # UpdatePermissions looks the users and groups up in Identity Center (AWSGrafanaWorkspacePermissionManagementV2).
+                     "sso-directory:DescribeGroup", "sso-directory:DescribeUser", "sso:GetManagedApplicationInstance",
+                     "sso:ListDirectoryAssociations"],
          "resources": ["*"],
          "source": "https://docs.aws.amazon.com/grafana/latest/userguide/AMG-manage-permissions.html and the "
                    "Service Authorization Reference, grafana:CreateWorkspace dependent actions"},

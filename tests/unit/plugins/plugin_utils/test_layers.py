@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from ansible_collections.gameops.platform.plugins.plugin_utils import layers
-from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import SpecError, preflight
+from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import CORE_OPTIONS, SpecError, preflight
 
 ROOT = layers.COLLECTION_ROOT
 
@@ -82,7 +82,7 @@ def test_a_section_for_no_layer_is_refused_with_the_allowed_keys():
     [queues] = [error for error in errors if error.startswith("platform.queues: unknown key; allowed here: ")]
     allowed = queues.split("allowed here: ")[1].split(", ")
     tops = set(layer.section[0] for layer in layers.load().values() if layer.section)
-    assert allowed == sorted(tops | {"name", "environment", "region", "tags"}) and "observability" in allowed
+    assert allowed == sorted(tops | set(CORE_OPTIONS)) and "observability" in allowed
     assert "platform.observability.tracing: unknown key; allowed here: grafana, metrics" in errors
 
 

@@ -1,0 +1,310 @@
+# -*- coding: utf-8 -*-
+# Copyright: gameops.platform contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+name: plan
+type: aggregate
+short_description: A Terraform-style plan at the end of a C(--check) run
+version_added: 0.3.0
+description:
+  - >-
+    Under C(--check) (best with C(--diff), without which modules return no before and after), the run ends
+    with one line per resource, grouped by layer, and a total line
+    C(Plan: N to add, M to change, K to destroy.). Outside check mode the callback prints nothing.
+  - >-
+    A resource is a changed task result (each item of a loop on its own) of a task in a layer: the layer is
+    the tag playbooks/site.yml and playbooks/teardown.yml apply to a layer's tasks, or else the role's name.
+    Tasks outside a layer (preflight, the lock, the outputs file) are not resources.
+  - >-
+    Its action comes from the result. C(-/+) replace when the result has a true C(replaced) or C(replace)
+    key, or its diff a true C(replace) key. Otherwise from the diff's C(before) and C(after): C(before)
+    empty or absent (or a C(state) of C(absent)) is C(+) create, C(after) empty or absent is C(-) destroy, both present is C(~) update
+    with the keys that differ, nested keys flattened to dotted paths (C(expiration.days: 30 -> 14)), at
+    most O(max_changes) shown. A changed result without a diff is C(~) with no fields.
+  - >-
+    Its type is the module's short name with spaces for underscores (C(s3 lifecycle)); its name the first of
+    the task's C(name), C(cluster_name), C(bucket), ... arguments, else the loop item's label, else the
+    result's C(name), else the task's name; names longer than 60 characters are cut.
+  - >-
+    A task skipped because its layer's needs published nothing yet (check mode on a fresh account: the
+    condition site.yml applies to each step) is a C(+) create of what its module builds, so every layer
+    shows its creations. A task skipped because its module has no check mode is listed with C(?) and not
+    counted; roles read such resources themselves in check mode.
+  - >-
+    A role adds what a module cannot plan by setting the fact C(gameops_plan_resources) (in check mode
+    only), a list of C(type), C(name), C(before), C(after) and optionally C(replace), classified as
+    above.
+  - >-
+    Secrets never show: a result hidden by C(no_log) (or censored) shows only its type and name, as C(~)
+    with C((sensitive)), and no value of a changed field is printed for keys marked sensitive by their name
+    (token, password, secret).
+  - >-
+    The same plan is written as JSON when O(json_path) is set, for CI to post on pull requests:
+    C({"resources":[{"layer","action","type","name","changes"}],"summary":{"add","change","destroy"}}),
+    and C(unchecked), the C(?) entries in the same shape.
+requirements:
+  - enable in C(callbacks_enabled) (ansible.cfg) or C(ANSIBLE_CALLBACKS_ENABLED), as C(gameops.platform.plan)
+options:
+  json_path:
+    description: A file the plan is also written to as JSON; none when empty.
+    type: path
+    env:
+      - name: GAMEOPS_PLAN_JSON
+    ini:
+      - section: gameops_plan
+        key: json_path
+  max_changes:
+    description: The most changed fields shown on an update line; the rest are counted.
+    type: int
+    default: 5
+    env:
+      - name: GAMEOPS_PLAN_MAX_CHANGES
+    ini:
+      - section: gameops_plan
+        key: max_changes
+"""
+
+import json
+
+from ansible import context
+from ansible.plugins.callback import CallbackBase
+
+# Task arguments that name what a module manages, most specific first.
+NAME_KEYS = ("name", "cluster_name", "bucket", "replication_group_id", "repository_name", "workspace_alias",
+             "alias", "role_name", "domain_name", "zone", "record", "nodegroup_name", "addon_name",
+             "secret_name", "key", "namespace", "dest", "path", "id")
+# Skipped by the condition site.yml applies to a step whose needs published nothing (playbooks/site.yml).
+NEEDS_CONDITION = "ansible.builtin.varnames"
+NO_CHECK_MODE = "does not support check mode"
+PLAN_FACT = "gameops_plan_resources"
+SENSITIVE_WORDS = ("token", "password", "secret", "private_key")
+NAME_LIMIT = 60
+ACTIONS = ("+", "~", "-", "-/+")
+
+
+def is_empty(value):
+    # ansible.builtin.file's diff of what does not exist yet is {"path": ..., "state": "absent"}.
+    if isinstance(value, dict) and value.get("state") == "absent":
+        return True
+    return value is None or value == {} or value == [] or value == ""
+
+
+def flatten(value, prefix=""):
+    """Nested dicts as {dotted.path: leaf}; lists and scalars are leaves."""
+    if not isinstance(value, dict):
+        return {prefix: value} if prefix else {"": value}
+    if not value and prefix:
+        return {prefix: value}
+    flat = {}
+    for key in value:
+        flat.update(flatten(value[key], "%s.%s" % (prefix, key) if prefix else str(key)))
+    return flat
+
+
+def shown(key, value):
+    if any(word in key.lower() for word in SENSITIVE_WORDS):
+        return "(sensitive)"
+    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else str(value)
+
+
+def changed_fields(before, after):
+    """`key: old -> new` for each dotted key whose value differs, sorted."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return ["content"] if before != after else []
+    old, new = flatten(before), flatten(after)
+    fields = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            fields.append("%s: %s -> %s" % (key, shown(key, old.get(key)), shown(key, new.get(key))))
+    return fields
+
+
+def classify(result):
+    """(action, changes) of a changed module result."""
+    diffs = result.get("diff")
+    diffs = [diffs] if isinstance(diffs, dict) else [d for d in diffs or [] if isinstance(d, dict)]
+    if result.get("replaced") or result.get("replace") or any(d.get("replace") for d in diffs):
+        return "-/+", []
+    diffs = [d for d in diffs if "before" in d or "after" in d]
+    if not diffs:
+        return "~", []
+    befores = [d.get("before") for d in diffs]
+    afters = [d.get("after") for d in diffs]
+    if all(is_empty(b) for b in befores):
+        return "+", []
+    if all(is_empty(a) for a in afters):
+        return "-", []
+    changes = []
+    for diff in diffs:
+        changes.extend(changed_fields(diff.get("before"), diff.get("after")))
+    return "~", changes
+
+
+def short(name):
+    name = " ".join(str(name).split())
+    return name if len(name) <= NAME_LIMIT else name[:NAME_LIMIT - 3] + "..."
+
+
+def resource_name(args, result, task_name):
+    for key in NAME_KEYS:
+        value = args.get(key)
+        if isinstance(value, str) and value and "{{" not in value:
+            return short(value)
+    label = result.get("_ansible_item_label")
+    if label is not None and not isinstance(label, (dict, list)):
+        return short(label)
+    if isinstance(result.get("name"), str) and result["name"]:
+        return short(result["name"])
+    return short(task_name)
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "gameops.platform.plan"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display=None):
+        super().__init__(display=display)
+        self.resources = []
+        self.unchecked = []
+        self.layers = []  # in the order preflight planned them
+        self.check_mode = bool(context.CLIARGS.get("check"))
+
+    def set_options(self, task_keys=None, var_options=None, direct=None):
+        super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+        self.max_changes = int(self.get_option("max_changes"))
+
+    # --- where a result belongs
+
+    def layer_of(self, task):
+        for tag in task.tags or []:
+            if tag in self.layers:
+                return tag
+        role = getattr(task, "_role", None)
+        name = role.get_name(include_role_fqcn=False) if role else None
+        return name if name in self.layers else None
+
+    def add(self, layer, action, kind, name, changes=()):
+        self.resources.append({"layer": layer, "action": action, "type": kind, "name": name, "changes": list(changes)})
+
+    def record(self, result, item=False):
+        task, outcome = result._task, result._result
+        if task.action in ("gameops.platform.platform_spec", "platform_spec"):
+            self.layers = list(outcome.get("plan", {}).get("layers", []))
+            return
+        if not item and "results" in outcome:
+            return  # a loop: each item was recorded on its own
+        layer = self.layer_of(task)
+        if layer is None:
+            return
+        facts = outcome.get("ansible_facts") or {}
+        if PLAN_FACT in facts:
+            self.record_planned(layer, facts[PLAN_FACT])
+            return
+        if not outcome.get("changed"):
+            return
+        args = (getattr(result, "_task_fields", None) or {}).get("args") or task.args or {}
+        kind = task.action.split(".")[-1].replace("_", " ")
+        name = resource_name(args, outcome, task.get_name())
+        if outcome.get("_ansible_no_log") or "censored" in outcome:
+            self.add(layer, "~", kind, name, ["(sensitive)"])
+            return
+        action, changes = classify(outcome)
+        self.add(layer, action, kind, name, changes)
+
+    def record_planned(self, layer, planned):
+        for entry in planned if isinstance(planned, list) else [planned]:
+            action, changes = classify({"diff": {"before": entry.get("before"), "after": entry.get("after")},
+                                        "replace": entry.get("replace")})
+            if action == "~" and not changes:
+                continue  # read and found as wanted
+            self.add(layer, action, str(entry.get("type", "resource")), short(entry.get("name", "")), changes)
+
+    def record_skipped(self, result):
+        task, outcome = result._task, result._result
+        layer = self.layer_of(task)
+        if layer is None or task.action.startswith("ansible.builtin.") or "." not in task.action:
+            return
+        args = (getattr(result, "_task_fields", None) or {}).get("args") or task.args or {}
+        kind = task.action.split(".")[-1].replace("_", " ")
+        name = resource_name(args, outcome, task.get_name())
+        if NO_CHECK_MODE in str(outcome.get("msg", "")):
+            self.unchecked.append({"layer": layer, "action": "?", "type": kind, "name": name, "changes": []})
+        elif NEEDS_CONDITION in str(outcome.get("false_condition", "")):
+            self.add(layer, "+", kind, name)
+
+    # --- Ansible's events
+
+    def v2_runner_on_ok(self, result):
+        if self.check_mode:
+            self.record(result)
+
+    def v2_runner_item_on_ok(self, result):
+        if self.check_mode:
+            self.record(result, item=True)
+
+    def v2_runner_on_skipped(self, result):
+        if self.check_mode and "results" not in result._result:
+            self.record_skipped(result)
+
+    def v2_runner_item_on_skipped(self, result):
+        if self.check_mode:
+            self.record_skipped(result)
+
+    def v2_playbook_on_stats(self, stats):
+        if not self.check_mode:
+            return
+        plan = self.plan()
+        for line in self.lines(plan):
+            self._display.display(line)
+        path = self.get_option("json_path")
+        if path:
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(plan, handle, indent=2, sort_keys=True)
+                handle.write("\n")
+
+    # --- the plan
+
+    def plan(self):
+        order = self.layers.index
+        resources = sorted(self.resources, key=lambda r: (order(r["layer"]), r["type"], r["name"], ACTIONS.index(r["action"])))
+        unique = []
+        for resource in resources:
+            if not unique or unique[-1] != resource:
+                unique.append(resource)
+        summary = {"add": 0, "change": 0, "destroy": 0}
+        for resource in unique:
+            action = resource["action"]
+            summary["add"] += action in ("+", "-/+")
+            summary["change"] += action == "~"
+            summary["destroy"] += action in ("-", "-/+")
+        return {"resources": unique, "unchecked": self.unchecked, "summary": summary}
+
+    def lines(self, plan):
+        lines = ["", "PLAN " + "*" * 70]
+        listed = set(r["layer"] for r in plan["resources"] + plan["unchecked"])
+        layers = [layer for layer in self.layers if layer in listed]
+        for layer in layers:
+            lines.append("%s:" % layer)
+            for resource in [r for r in plan["resources"] + plan["unchecked"] if r["layer"] == layer]:
+                line = "  %-3s %s  %s %s" % (resource["action"], layer, resource["type"], resource["name"])
+                changes = resource["changes"]
+                if changes:
+                    more = len(changes) - self.max_changes
+                    text = ", ".join(changes[:self.max_changes]) + (", and %d more" % more if more > 0 else "")
+                    line += "  (%s)" % text
+                if resource["action"] == "?":
+                    line += "  (not checked: the module has no check mode)"
+                lines.append(line)
+        if not layers:
+            lines.append("No changes. The platform matches its spec.")
+        summary = plan["summary"]
+        lines.append("Plan: %d to add, %d to change, %d to destroy." % (summary["add"], summary["change"], summary["destroy"]))
+        return lines

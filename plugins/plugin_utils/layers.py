@@ -147,6 +147,10 @@ def plan(registry, present):
         start=[step["layer"] for step in steps if step["tasks_from"] == "start"],
         steps=steps,
         teardown=[_step(registry[name], "main") for name in reversed(order)],
+        # The absent layers whose role can find what they left by tag (tasks/dropped.yml): a converge removes
+        # it (prune), a teardown too.
+        dropped=[_step(registry[name], "dropped", needs=[]) for name in registry
+                 if name not in present and os.path.isfile(os.path.join(registry[name].root, "roles", registry[name].role, "tasks", "dropped.yml"))],
         # kind -> the present layers contributing it, in build order, each with its contribution file.
         contributions=dict((kind, [dict(layer=name, file=registry[name].contribution(kind))
                                    for name in order if kind in registry[name].contributes])

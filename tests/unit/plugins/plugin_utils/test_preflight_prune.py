@@ -38,3 +38,12 @@ def test_prune_must_be_a_boolean():
     with pytest.raises(SpecError) as error:
         validate(with_core(prune="sometimes"))
     assert any(message.startswith("platform.prune") for message in error.value.errors), error.value.errors
+
+
+def test_absent_layers_that_find_their_leftovers_by_tag_are_planned_as_dropped():
+    from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import preflight  # pylint: disable=import-outside-toplevel
+    dropped = preflight(SPEC)[1]["dropped"]
+    assert {"registry", "buckets"} <= {step["layer"] for step in dropped}
+    assert {step["tasks_from"] for step in dropped} == {"dropped"}
+    present = preflight(with_core(buckets={"uploads": {}}))[1]["dropped"]
+    assert "buckets" not in {step["layer"] for step in present} and "registry" in {step["layer"] for step in present}

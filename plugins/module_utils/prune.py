@@ -120,11 +120,27 @@ def remove_access_entry(client, name, params):
         pass
 
 
+# AMP: a workspace's rule groups namespaces come listed with their tags.
+def find_rule_groups_namespaces(client, params):
+    pages = client.get_paginator("list_rule_groups_namespaces").paginate(workspaceId=params["workspace_id"]).build_full_result()
+    for namespace in pages.get("ruleGroupsNamespaces", []):
+        if namespace.get("status", {}).get("statusCode") != "DELETING":
+            yield namespace["name"], namespace.get("tags") or {}, dict(name=namespace["name"], arn=namespace["arn"])
+
+
+def remove_rule_groups_namespace(client, name, params):
+    try:
+        client.delete_rule_groups_namespace(aws_retry=True, workspaceId=params["workspace_id"], name=name)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        pass
+
+
 KINDS = dict(
     ecr_repository=Kind("ecr", find_repositories, remove_repository, has_data=repository_has_images),
     s3_bucket=Kind("s3", find_buckets, remove_bucket, has_data=bucket_has_objects),
     eks_nodegroup=Kind("eks", find_nodegroups, remove_nodegroup, needs_cluster=True),
     eks_access_entry=Kind("eks", find_access_entries, remove_access_entry, needs_cluster=True),
+    amp_rule_groups_namespace=Kind("amp", find_rule_groups_namespaces, remove_rule_groups_namespace),
 )
 
 

@@ -26,7 +26,7 @@ options:
     description: The kind of resource.
     type: str
     required: true
-    choices: [ecr_repository, s3_bucket, eks_nodegroup, eks_access_entry]
+    choices: [amp_rule_groups_namespace, ecr_repository, eks_access_entry, eks_nodegroup, s3_bucket]
   match_tags:
     description:
       - Tags a resource must carry to be the platform's, for example C(gameops:platform) and the platform's id.
@@ -44,6 +44,9 @@ options:
     default: ''
   cluster_name:
     description: The cluster of the node groups or access entries. Required for V(eks_nodegroup) and V(eks_access_entry).
+    type: str
+  workspace_id:
+    description: The AMP workspace of the rule groups namespaces. Required for V(amp_rule_groups_namespace).
     type: str
   confirmed:
     description:
@@ -166,13 +169,15 @@ def main():
             keep=dict(type="list", elements="str", default=[]),
             name_prefix=dict(type="str", default=""),
             cluster_name=dict(type="str"),
+            workspace_id=dict(type="str"),
             confirmed=dict(type="list", elements="str", default=[]),
             key_tag=dict(type="str", no_log=False),
             remove_data=dict(type="bool", default=False),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=1200),
         ),
-        required_if=[("resource_type", "eks_nodegroup", ["cluster_name"]), ("resource_type", "eks_access_entry", ["cluster_name"])],
+        required_if=[("resource_type", "eks_nodegroup", ["cluster_name"]), ("resource_type", "eks_access_entry", ["cluster_name"]),
+                     ("resource_type", "amp_rule_groups_namespace", ["workspace_id"])],
         supports_check_mode=True,
     )
     if not module.params["match_tags"]:

@@ -131,6 +131,20 @@ def test_node_groups_and_access_entries_of_a_cluster(aws_env, prefix):
     assert sorted(eks.list_access_entries(clusterName=cluster)["accessEntries"]) == sorted([principal + "ci", principal + "admin"])
 
 
+def test_rule_groups_namespaces_of_a_workspace(aws_env, prefix):
+    amp = boto3.client("amp")
+    workspace = amp.create_workspace(alias=prefix)["workspaceId"]
+    rules = b"groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up\n"
+    for name, tags in (("queue", OURS), ("valkey", OURS), ("handmade", {"team": "games"})):
+        amp.create_rule_groups_namespace(workspaceId=workspace, name=name, data=rules, tags=tags)
+    args = dict(resource_type="amp_rule_groups_namespace", workspace_id=workspace, match_tags=OURS, keep=["queue"])
+    planned = run_module(platform_prune, args, check_mode=True, diff=True)
+    assert planned["removed"] == ["valkey"] and planned["diff"][0]["after"] == {}
+    assert run_module(platform_prune, args)["removed"] == ["valkey"]
+    left = amp.list_rule_groups_namespaces(workspaceId=workspace)["ruleGroupsNamespaces"]
+    assert sorted(item["name"] for item in left if item["status"]["statusCode"] != "DELETING") == ["handmade", "queue"]
+
+
 def test_remove_data_removes_what_holds_data_unasked(aws_env, prefix):
     full = repository(prefix, "full", OURS, image=True)
     assert run_module(platform_prune, ecr_args(prefix, remove_data=True))["removed"] == [full]

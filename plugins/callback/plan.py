@@ -16,7 +16,8 @@ description:
   - >-
     Under C(--check) (best with C(--diff), without which modules return no before and after), the run ends
     with one line per resource, grouped by layer, and a total line
-    C(Plan: N to add, M to change, K to destroy.). Outside check mode the callback prints nothing.
+    C(Plan: N to add, M to change, K to destroy.). Outside check mode, and in runs with no preflight
+    (gameops.platform.platform_spec), the callback prints nothing.
   - >-
     A resource is a changed task result (each item of a loop on its own) of a task in a layer: the layer is
     the tag playbooks/site.yml and playbooks/teardown.yml apply to a layer's tasks, or else the role's name.
@@ -26,7 +27,8 @@ description:
     key, or its diff a true C(replace) key. Otherwise from the diff's C(before) and C(after): C(before)
     empty or absent (or a C(state) of C(absent)) is C(+) create, C(after) empty or absent is C(-) destroy, both present is C(~) update
     with the keys that differ, nested keys flattened to dotted paths (C(expiration.days: 30 -> 14)), at
-    most O(max_changes) shown. A changed result without a diff is C(~) with no fields.
+    most O(max_changes) shown. A changed result without a diff (or with no field that differs) is C(+) when
+    its layer is not in the outputs file preflight was given (never built), else C(~) with no fields.
   - >-
     Its type is the module's short name with spaces for underscores (C(s3 lifecycle)); its name the first of
     the task's C(name), C(cluster_name), C(bucket), ... arguments, else the loop item's label, else the
@@ -34,7 +36,9 @@ description:
   - >-
     A task skipped because its layer's needs published nothing yet (check mode on a fresh account: the
     condition site.yml applies to each step) is a C(+) create of what its module builds, so every layer
-    shows its creations. A task skipped because its module has no check mode is listed with C(?) and not
+    shows its creations; a skipped C(include_tasks) of a plain file name is read from the role's tasks
+    directory as written, and each module task in it (not builtin, not C(_info), not C(state: absent)) is a
+    C(+), named from its arguments when they are not templated, else by its task name. A task skipped because its module has no check mode is listed with C(?) and not
     counted; roles read such resources themselves in check mode.
   - >-
     A role adds what a module cannot plan by setting the fact C(gameops_plan_resources) (in check mode
@@ -71,6 +75,9 @@ options:
 """
 
 import json
+import os
+
+import yaml
 
 from ansible import context
 from ansible.plugins.callback import CallbackBase
@@ -86,6 +93,10 @@ PLAN_FACT = "gameops_plan_resources"
 SENSITIVE_WORDS = ("token", "password", "secret", "private_key")
 NAME_LIMIT = 60
 ACTIONS = ("+", "~", "-", "-/+")
+INCLUDE_ACTIONS = ("ansible.builtin.include_tasks", "ansible.builtin.import_tasks", "include_tasks", "import_tasks")
+TASK_KEYWORDS = ("name", "when", "vars", "register", "loop", "loop_control", "tags", "no_log", "changed_when",
+                 "failed_when", "until", "retries", "delay", "notify", "environment", "module_defaults", "become",
+                 "check_mode", "diff", "ignore_errors", "delegate_to", "run_once", "args", "async", "poll", "listen")
 
 
 def is_empty(value):
@@ -164,6 +175,46 @@ def resource_name(args, result, task_name):
     return short(task_name)
 
 
+def module_of(task):
+    """(action, args) of a task as written in a tasks file."""
+    for key, value in task.items():
+        if key not in TASK_KEYWORDS and key not in ("block", "rescue", "always"):
+            return key, value if isinstance(value, dict) else {"_raw_params": value}
+    return None, {}
+
+
+def planned_creations(directory, filename, seen=None):
+    """(type, name) of the non-builtin module tasks of a role's tasks file and the files it includes by a plain
+    name, read as written: what a step skipped for want of its needs would create. Templated names stay
+    unresolved (the task's name is used) and templated includes are not followed."""
+    seen = set() if seen is None else seen
+    path = os.path.join(directory, filename)
+    if path in seen or "{{" in filename or not os.path.isfile(path):
+        return []
+    seen.add(path)
+    with open(path, encoding="utf-8") as handle:
+        tasks = yaml.safe_load(handle) or []
+    creations = []
+
+    def walk(entries):
+        for task in entries or []:
+            if not isinstance(task, dict):
+                continue
+            if "block" in task:
+                walk(task["block"])
+                continue
+            action, args = module_of(task)
+            if action in INCLUDE_ACTIONS:
+                included = args.get("_raw_params") or args.get("file") or ""
+                creations.extend(planned_creations(directory, str(included), seen))
+            elif action and "." in action and not action.startswith("ansible.builtin.") and "_info" not in action:
+                if str(args.get("state", "present")) != "absent":
+                    creations.append((action.split(".")[-1].replace("_", " "), resource_name(args, {}, task.get("name", action))))
+
+    walk(tasks)
+    return creations
+
+
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
@@ -174,7 +225,8 @@ class CallbackModule(CallbackBase):
         super().__init__(display=display)
         self.resources = []
         self.unchecked = []
-        self.layers = []  # in the order preflight planned them
+        self.layers = None  # in the order preflight planned them, once it has
+        self.built = set()  # layers in the outputs file: built by an earlier run
         self.check_mode = bool(context.CLIARGS.get("check"))
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
@@ -184,12 +236,22 @@ class CallbackModule(CallbackBase):
     # --- where a result belongs
 
     def layer_of(self, task):
+        if self.layers is None:
+            return None
         for tag in task.tags or []:
             if tag in self.layers:
                 return tag
         role = getattr(task, "_role", None)
         name = role.get_name(include_role_fqcn=False) if role else None
         return name if name in self.layers else None
+
+    @staticmethod
+    def built_layers(outputs_file):
+        try:
+            with open(outputs_file, encoding="utf-8") as handle:
+                return set(json.load(handle).get("layers", {}))
+        except (TypeError, OSError, ValueError, AttributeError):
+            return set()
 
     def add(self, layer, action, kind, name, changes=()):
         self.resources.append({"layer": layer, "action": action, "type": kind, "name": name, "changes": list(changes)})
@@ -198,6 +260,7 @@ class CallbackModule(CallbackBase):
         task, outcome = result._task, result._result
         if task.action in ("gameops.platform.platform_spec", "platform_spec"):
             self.layers = list(outcome.get("plan", {}).get("layers", []))
+            self.built = self.built_layers((getattr(result, "_task_fields", None) or {}).get("args", {}).get("outputs_file"))
             return
         if not item and "results" in outcome:
             return  # a loop: each item was recorded on its own
@@ -217,6 +280,8 @@ class CallbackModule(CallbackBase):
             self.add(layer, "~", kind, name, ["(sensitive)"])
             return
         action, changes = classify(outcome)
+        if action == "~" and not changes and layer not in self.built:
+            action = "+"  # no diff to tell, but the layer was never built: a creation
         self.add(layer, action, kind, name, changes)
 
     def record_planned(self, layer, planned):
@@ -230,7 +295,16 @@ class CallbackModule(CallbackBase):
     def record_skipped(self, result):
         task, outcome = result._task, result._result
         layer = self.layer_of(task)
-        if layer is None or task.action.startswith("ansible.builtin.") or "." not in task.action:
+        if layer is None:
+            return
+        if task.action in INCLUDE_ACTIONS and NEEDS_CONDITION in str(result._result.get("false_condition", "")):
+            role = getattr(task, "_role", None)
+            included = task.args.get("_raw_params") or task.args.get("file") or ""
+            if role is not None:
+                for kind, name in planned_creations(os.path.join(role.get_role_path(), "tasks"), str(included)):
+                    self.add(layer, "+", kind, name)
+            return
+        if task.action.startswith("ansible.builtin.") or "." not in task.action:
             return
         args = (getattr(result, "_task_fields", None) or {}).get("args") or task.args or {}
         kind = task.action.split(".")[-1].replace("_", " ")
@@ -259,8 +333,8 @@ class CallbackModule(CallbackBase):
             self.record_skipped(result)
 
     def v2_playbook_on_stats(self, stats):
-        if not self.check_mode:
-            return
+        if not self.check_mode or self.layers is None:
+            return  # not a check run of a platform (no preflight)
         plan = self.plan()
         for line in self.lines(plan):
             self._display.display(line)

@@ -148,8 +148,8 @@ def test_planned_resource_facts_and_loop_items_and_names(plan):
     ok(plugin, "amazon.aws.iam_role", "eks", {}, name=long_name)
     printed, written = end(plugin, lines, path)
     assert [(r["layer"], r["action"], r["name"]) for r in written["resources"]] == [
-        ("network", "+", "app-a"), ("network", "+", "app-b"), ("eks", "~", "n" * 57 + "..."), ("log_storage", "~", "logs")]
-    assert printed[-1] == "Plan: 2 to add, 2 to change, 0 to destroy."
+        ("network", "+", "app-a"), ("network", "+", "app-b"), ("eks", "+", "n" * 57 + "..."), ("log_storage", "~", "logs")]
+    assert printed[-1] == "Plan: 3 to add, 1 to change, 0 to destroy."
 
 
 def test_silent_outside_check_mode_and_no_changes_said_plainly(monkeypatch, tmp_path):
@@ -165,4 +165,56 @@ def test_silent_outside_check_mode_and_no_changes_said_plainly(monkeypatch, tmp_
     plugin = callback_loader.get("gameops.platform.plan", display=lines)
     plugin.set_options(direct={})
     plugin.v2_playbook_on_stats(None)
+    assert lines.lines == [], "a check run without preflight is not a platform's"
+    plugin.v2_runner_on_ok(Result(Task("gameops.platform.platform_spec"), {"plan": {"layers": LAYERS}}))
+    plugin.v2_playbook_on_stats(None)
     assert lines.lines[-2:] == ["No changes. The platform matches its spec.", "Plan: 0 to add, 0 to change, 0 to destroy."]
+
+
+class Role:
+    def __init__(self, path):
+        self.path = path
+
+    def get_role_path(self):
+        return self.path
+
+    def get_name(self, include_role_fqcn=True):
+        return "eks"
+
+
+def test_a_skipped_include_plans_the_modules_its_files_would_run(plan, tmp_path):
+    plugin, lines, path = plan
+    tasks = tmp_path / "eks" / "tasks"
+    tasks.mkdir(parents=True)
+    (tasks / "start.yml").write_text(
+        "- name: In the region\n  block:\n    - name: Cluster\n      ansible.builtin.include_tasks: cluster.yml\n"
+        "    - name: Not followed\n      ansible.builtin.include_tasks: '{{ eks_state }}.yml'\n")
+    (tasks / "cluster.yml").write_text(
+        "- name: Ensure the EKS cluster\n  gameops.platform.eks_cluster:\n    name: '{{ eks_cluster_name }}'\n"
+        "- name: Read it\n  amazon.aws.eks_cluster_info:\n    name: x\n"
+        "- name: Remember\n  ansible.builtin.set_fact:\n    x: 1\n"
+        "- name: Old node group gone\n  gameops.platform.eks_nodegroup:\n    name: old\n    state: absent\n"
+        "- name: Ensure the node role\n  amazon.aws.iam_role:\n    name: queue-nodes\n")
+    task = Task("ansible.builtin.include_tasks", ["eks"], {"_raw_params": "start.yml"})
+    task._role = Role(str(tmp_path / "eks"))
+    needs = {"skipped": True, "false_condition": "query('ansible.builtin.varnames', '^(network)_outputs$') | length == 1"}
+    plugin.v2_runner_on_skipped(Result(task, needs))
+    printed, written = end(plugin, lines, path)
+    assert [(r["action"], r["type"], r["name"]) for r in written["resources"]] == [
+        ("+", "eks cluster", "Ensure the EKS cluster"), ("+", "iam role", "queue-nodes")]
+    assert printed[-1] == "Plan: 2 to add, 0 to change, 0 to destroy."
+
+
+def test_changes_without_a_diff_are_creations_in_layers_never_built(monkeypatch, tmp_path):
+    monkeypatch.setattr(context, "CLIARGS", {"check": True})
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"layers": {"network": {"vpc_id": "vpc-1"}}}))
+    lines = Lines()
+    plugin = callback_loader.get("gameops.platform.plan", display=lines)
+    plugin.set_options(direct={"json_path": str(tmp_path / "plan.json")})
+    plugin.v2_runner_on_ok(Result(Task("gameops.platform.platform_spec", args={"outputs_file": str(outputs)}),
+                                  {"plan": {"layers": LAYERS}}))
+    ok(plugin, "amazon.aws.ec2_vpc_net", "network", {}, name="queue-vpc")
+    ok(plugin, "amazon.aws.route53_zone", "eks", {}, zone="local.example.com")
+    _printed, written = end(plugin, lines, tmp_path / "plan.json")
+    assert [(r["layer"], r["action"]) for r in written["resources"]] == [("network", "~"), ("eks", "+")]

@@ -135,11 +135,31 @@ def remove_rule_groups_namespace(client, name, params):
         pass
 
 
+# ACM: ListCertificates returns only RSA 1024/2048 certificates unless asked for every key type.
+KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
+
+
+def find_certificates(client, params):
+    pages = client.get_paginator("list_certificates").paginate(Includes=dict(keyTypes=KEY_TYPES)).build_full_result()
+    for certificate in pages.get("CertificateSummaryList", []):
+        arn = certificate["CertificateArn"]
+        tags = boto3_tag_list_to_ansible_dict(client.list_tags_for_certificate(aws_retry=True, CertificateArn=arn).get("Tags", []))
+        yield arn, tags, dict(arn=arn, domain_name=certificate["DomainName"], status=certificate.get("Status"))
+
+
+def remove_certificate(client, name, params):
+    try:
+        client.delete_certificate(aws_retry=True, CertificateArn=name)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        pass
+
+
 KINDS = dict(
     ecr_repository=Kind("ecr", find_repositories, remove_repository, has_data=repository_has_images),
     s3_bucket=Kind("s3", find_buckets, remove_bucket, has_data=bucket_has_objects),
     eks_nodegroup=Kind("eks", find_nodegroups, remove_nodegroup, needs_cluster=True),
     eks_access_entry=Kind("eks", find_access_entries, remove_access_entry, needs_cluster=True),
+    acm_certificate=Kind("acm", find_certificates, remove_certificate),
     amp_rule_groups_namespace=Kind("amp", find_rule_groups_namespaces, remove_rule_groups_namespace),
 )
 
@@ -147,13 +167,16 @@ KINDS = dict(
 def unwanted(kind, client, params):
     """(name, summary, has_data) of each resource carrying the tags and not kept, in name order.
 
-    With ``key_tag``, the summary has ``key``: that tag's value, the resource's key in the spec.
+    With ``key_tag``, the summary has ``key``: that tag's value, the resource's key in the spec, which
+    ``keep`` may name instead of the name (a certificate's ARN is not in the spec, its key is).
     """
     keep = set(params["keep"])
     found = []
     for name, tags, summary in kind.find(client, params):
-        if name not in keep and matches(tags, params["match_tags"]):
-            if params.get("key_tag"):
-                summary = dict(summary, key=tags.get(params["key_tag"]))
+        if not matches(tags, params["match_tags"]):
+            continue
+        if params.get("key_tag"):
+            summary = dict(summary, key=tags.get(params["key_tag"]))
+        if name not in keep and summary.get("key", name) not in keep:
             found.append((name, summary))
     return [(name, summary, kind.has_data(client, name)) for name, summary in sorted(found, key=lambda item: item[0])]

@@ -26,7 +26,7 @@ options:
     description: The kind of resource.
     type: str
     required: true
-    choices: [amp_rule_groups_namespace, ecr_repository, eks_access_entry, eks_nodegroup, s3_bucket]
+    choices: [acm_certificate, amp_rule_groups_namespace, ecr_repository, eks_access_entry, eks_nodegroup, s3_bucket]
   match_tags:
     description:
       - Tags a resource must carry to be the platform's, for example C(gameops:platform) and the platform's id.
@@ -34,7 +34,9 @@ options:
     type: dict
     required: true
   keep:
-    description: Names to keep (principal ARNs for V(eks_access_entry)); every other matching resource is removed.
+    description:
+      - Names to keep (principal ARNs for V(eks_access_entry), ARNs for V(acm_certificate)), or with O(key_tag) keys;
+        every other matching resource is removed.
     type: list
     elements: str
     default: []
@@ -56,8 +58,9 @@ options:
     default: []
   key_tag:
     description:
-      - The tag whose value is a resource's key in the spec (C(gameops:bucket) for the buckets layer), so that
-        O(confirmed) can name a bucket by its key after it has left the spec.
+      - The tag whose value is a resource's key in the spec (C(gameops:bucket), C(gameops:certificate)), so that
+        O(keep) and O(confirmed) can name a resource by its key (a bucket after it has left the spec, a certificate
+        whose ARN the spec does not know).
     type: str
   remove_data:
     description:

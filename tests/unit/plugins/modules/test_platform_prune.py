@@ -145,6 +145,21 @@ def test_rule_groups_namespaces_of_a_workspace(aws_env, prefix):
     assert sorted(item["name"] for item in left if item["status"]["statusCode"] != "DELETING") == ["handmade", "queue"]
 
 
+def test_certificates_are_kept_by_their_key_tag(aws_env, prefix):
+    acm = boto3.client("acm")
+    arns = {}
+    for key, tags in (("ingress", dict(OURS, **{"gameops:certificate": "ingress"})), ("old", dict(OURS, **{"gameops:certificate": "old"})),
+                      ("theirs", {"gameops:certificate": "old"})):
+        arns[key] = acm.request_certificate(DomainName="%s.%s.example.com" % (key, prefix), ValidationMethod="DNS", KeyAlgorithm="EC_prime256v1",
+                                            Tags=tag_list(tags))["CertificateArn"]
+    args = dict(resource_type="acm_certificate", match_tags=OURS, key_tag="gameops:certificate", keep=["ingress"])
+    assert run_module(platform_prune, args)["removed"] == [arns["old"]]
+    with pytest.raises(acm.exceptions.ResourceNotFoundException):
+        acm.describe_certificate(CertificateArn=arns["old"])
+    for kept in (arns["ingress"], arns["theirs"]):
+        assert acm.describe_certificate(CertificateArn=kept)["Certificate"]["CertificateArn"] == kept
+
+
 def test_remove_data_removes_what_holds_data_unasked(aws_env, prefix):
     full = repository(prefix, "full", OURS, image=True)
     assert run_module(platform_prune, ecr_args(prefix, remove_data=True))["removed"] == [full]

@@ -31,7 +31,7 @@ options:
         and one section per layer of C(meta/layers.yml) (C(network) is required).
       - C(prune) (bool, default V(true)) - a converge removes, layer by layer, what the platform created (found by
         its C(gameops:platform) tag) and the spec no longer names; V(false) keeps runs additive.
-      - C(confirm_removal) (list of str, default V([])) - what holds data may be removed with it: a layer
+      - C(confirm_removal) (list of str, default V([])) - what holds data may be removed when this names it, as a layer
         (V(log_storage), V(cache)) or C(<layer>.<name>) (V(buckets.uploads), V(registry.queue-api)). Without it a
         converge refuses to remove a bucket with objects or a repository with images, naming them; check mode only
         shows them.

@@ -41,7 +41,7 @@ description:
     C(+), named from its arguments when they are not templated, else by its task name. A task skipped because its module has no check mode is listed with C(?) and not
     counted; roles read such resources themselves in check mode.
   - >-
-    A role adds what a module cannot plan by setting the fact C(gameops_plan_resources) (in check mode
+    A role adds what a module cannot plan by setting a fact C(<role>_plan_resources) (in check mode
     only), a list of C(type), C(name), C(before), C(after) and optionally C(replace), classified as
     above.
   - >-
@@ -89,7 +89,7 @@ NAME_KEYS = ("name", "cluster_name", "bucket", "replication_group_id", "reposito
 # Skipped by the condition site.yml applies to a step whose needs published nothing (playbooks/site.yml).
 NEEDS_CONDITION = "ansible.builtin.varnames"
 NO_CHECK_MODE = "does not support check mode"
-PLAN_FACT = "gameops_plan_resources"
+PLAN_FACT_SUFFIX = "_plan_resources"  # <role>_plan_resources, as ansible-lint wants role variables named
 SENSITIVE_WORDS = ("token", "password", "secret", "private_key")
 NAME_LIMIT = 60
 ACTIONS = ("+", "~", "-", "-/+")
@@ -268,8 +268,10 @@ class CallbackModule(CallbackBase):
         if layer is None:
             return
         facts = outcome.get("ansible_facts") or {}
-        if PLAN_FACT in facts:
-            self.record_planned(layer, facts[PLAN_FACT])
+        planned = [facts[key] for key in sorted(facts) if str(key).endswith(PLAN_FACT_SUFFIX)]
+        if planned:
+            for entries in planned:
+                self.record_planned(layer, entries)
             return
         if not outcome.get("changed"):
             return

@@ -133,7 +133,7 @@ def test_skipped_tasks_creations_of_unbuilt_needs_and_unchecked_modules(plan):
 
 def test_planned_resource_facts_and_loop_items_and_names(plan):
     plugin, lines, path = plan
-    fact = {"gameops_plan_resources": [
+    fact = {"log_storage_plan_resources": [
         {"type": "s3 lifecycle", "name": "logs", "before": {"expiration": {"days": 30}}, "after": {"expiration": {"days": 14}}},
         {"type": "s3 lifecycle", "name": "same", "before": {"a": 1}, "after": {"a": 1}},
     ]}

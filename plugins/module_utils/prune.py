@@ -173,7 +173,7 @@ def unwanted(kind, client, params):
     keep = set(params["keep"])
     found = []
     for name, tags, summary in kind.find(client, params):
-        if not matches(tags, params["match_tags"]):
+        if not matches(tags, params["match_tags"]) or (params.get("names") and name not in params["names"]):
             continue
         if params.get("key_tag"):
             summary = dict(summary, key=tags.get(params["key_tag"]))

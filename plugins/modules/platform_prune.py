@@ -44,6 +44,11 @@ options:
     description: Only names starting with this are considered (V(ecr_repository), V(s3_bucket)).
     type: str
     default: ''
+  names:
+    description: Only these names are considered (a layer's one resource, such as the log_storage bucket).
+    type: list
+    elements: str
+    default: []
   cluster_name:
     description: The cluster of the node groups or access entries. Required for V(eks_nodegroup) and V(eks_access_entry).
     type: str
@@ -171,6 +176,7 @@ def main():
             match_tags=dict(type="dict", required=True),
             keep=dict(type="list", elements="str", default=[]),
             name_prefix=dict(type="str", default=""),
+            names=dict(type="list", elements="str", default=[]),
             cluster_name=dict(type="str"),
             workspace_id=dict(type="str"),
             confirmed=dict(type="list", elements="str", default=[]),

@@ -160,6 +160,16 @@ def test_certificates_are_kept_by_their_key_tag(aws_env, prefix):
         assert acm.describe_certificate(CertificateArn=kept)["Certificate"]["CertificateArn"] == kept
 
 
+def test_names_narrow_the_search_to_one_resource(aws_env, prefix):
+    bucket(prefix + "-loki", OURS, objects=["chunk"])
+    bucket(prefix + "-loki-archive", dict(OURS, **{"gameops:bucket": "loki-archive"}))
+    args = dict(resource_type="s3_bucket", name_prefix=prefix + "-loki", names=[prefix + "-loki"], match_tags=OURS)
+    refused = run_module(platform_prune, args)
+    assert refused["failed"] is True and refused["unconfirmed"] == [prefix + "-loki"]
+    assert run_module(platform_prune, dict(args, remove_data=True))["removed"] == [prefix + "-loki"]
+    assert buckets(prefix) == [prefix + "-loki-archive"]
+
+
 def test_remove_data_removes_what_holds_data_unasked(aws_env, prefix):
     full = repository(prefix, "full", OURS, image=True)
     assert run_module(platform_prune, ecr_args(prefix, remove_data=True))["removed"] == [full]

@@ -88,7 +88,7 @@ def _hpa(hpa, field, errors):
             errors.append("%s.hpa.%s: %d; allowed 1 to 1000 (percent of the request)" % (field, key, hpa[key]))
 
 
-def _app(app, index, sections, addons, errors):
+def _app(app, index, sections, addons, connections, errors):
     field = "platform.kubernetes.apps[%d]" % index
     if not DNS_LABEL.match(app["name"]):
         errors.append("%s.name: %r must be a DNS label (lowercase letters, digits, '-', at most 63)" % (field, app["name"]))
@@ -114,8 +114,10 @@ def _app(app, index, sections, addons, errors):
             errors.append("%s.ingress.path: %r must start with '/'" % (field, app["ingress"]["path"]))
         if addons["ingress"] == "none":
             errors.append("%s.ingress: needs an ingress controller; platform.kubernetes.addons.ingress is none" % field)
-    if app["valkey"] and not sections.get("cache"):
-        errors.append("%s.valkey: needs platform.cache (the Valkey the app connects to)" % field)
+    for position, name in enumerate(app["uses"]):
+        if name not in connections:
+            errors.append("%s.uses[%d]: %r is not a connection of a present layer; allowed: %s"
+                          % (field, position, name, ", ".join(connections) or "none (no present layer contributes one)"))
     env = {}
     for key, value in sorted(app["env"].items()):
         if not ENV_NAME.match(key):
@@ -124,6 +126,20 @@ def _app(app, index, sections, addons, errors):
             errors.append("%s.env.%s: give a string, number or boolean" % (field, key))
         env[key] = str(value).lower() if isinstance(value, bool) else str(value)
     return dict(app, env=env, **image)
+
+
+def _connections(sections):
+    """The connections an app may use: the present layers (their sections checked before this one) that contribute one."""
+    # Imported here: module_utils loads without the controller-side registry (ansible-test's import check).
+    from ansible_collections.gameops.platform.plugins.plugin_utils import layers  # pylint: disable=import-outside-toplevel
+
+    def present(section):
+        value = sections
+        for key in section:
+            value = (value or {}).get(key)
+        return bool(value)
+
+    return [name for name, layer in layers.load().items() if "connection" in layer.contributes and layer.section and present(layer.section)]
 
 
 def _addons(addons, region, errors):
@@ -204,11 +220,14 @@ def check_kubernetes(kubernetes, sections, errors):
         if not aws_rules.DNS_1123_LABEL.match(namespace):
             errors.append("%s.namespaces.%s: %r is not a valid namespace name: a DNS label of at most 63 lowercase letters, "
                           "digits and '-', starting and ending with a letter or digit" % (field, key, namespace))
+    if kubernetes["overlay"] and not aws_rules.DNS_1123_LABEL.match(kubernetes["overlay"]):
+        errors.append("%s.overlay: %r is not a directory name of lowercase letters, digits and '-'" % (field, kubernetes["overlay"]))
     if kubernetes["namespaces"]["apps"] == kubernetes["namespaces"]["observability"]:
         errors.append("%s.namespaces.apps: must differ from namespaces.observability (each has its own network policies)" % field)
     _addons(kubernetes["addons"], sections["region"], errors)
     _check_metrics_server(kubernetes["addons"], eks, errors)
-    apps = [_app(app, index, sections, kubernetes["addons"], errors) for index, app in enumerate(kubernetes["apps"])]
+    connections = _connections(sections)
+    apps = [_app(app, index, sections, kubernetes["addons"], connections, errors) for index, app in enumerate(kubernetes["apps"])]
     names = [app["name"] for app in apps]
     for name in sorted(set(name for name in names if names.count(name) > 1)):
         errors.append("%s.apps: the name %r is used more than once" % (field, name))
@@ -217,6 +236,7 @@ def check_kubernetes(kubernetes, sections, errors):
         kubernetes,
         apps=apps,
         observability=observability,
+        overlay=kubernetes["overlay"] or sections["environment"],
         kubernetes_version=eks["version"] if eks else "",
         workload_identity=eks.get("workload_identity", "pod_identity") if eks else "pod_identity",
     )

@@ -215,8 +215,9 @@ def test_redis_exporter_reads_the_token_by_reference(flux_built):
     container = by_kind(objects, "Deployment", "redis-exporter")["spec"]["template"]["spec"]["containers"][0]
     env = dict((e["name"], e) for e in container["env"])
     assert env["REDIS_ADDR"]["value"] == "rediss://%s:6379" % OUTPUTS["cache_outputs"]["endpoint"]
-    assert env["REDIS_PASSWORD"] == {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "valkey-auth", "key": "password"}}}
-    secret = by_kind(objects, "ExternalSecret", "valkey-auth")
+    assert env["REDIS_PASSWORD"] == {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "valkey-secret", "key": "password"}}}
+    secret = by_kind(objects, "ExternalSecret", "valkey-secret")
+    assert secret["spec"]["target"] == {"name": "valkey-secret", "creationPolicy": "Owner"}
     assert secret["apiVersion"] == "external-secrets.io/v1"
     assert secret["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "aws-secrets-manager"}
     assert secret["spec"]["data"] == [{"secretKey": "password", "remoteRef": {"key": OUTPUTS["cache_outputs"]["auth_secret_arn"]}}]
@@ -235,11 +236,19 @@ def test_apps_overlay(flux_built):
     env = dict((e["name"], e) for e in container["env"])
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"]["value"] == "http://alloy.observability.svc.cluster.local:4318"
     assert env["SPRING_PROFILES_ACTIVE"]["value"] == "prod"
-    assert env["VALKEY_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "valkey-auth", "key": "password"}}
-    assert env["ConnectionStrings__Valkey"]["value"].startswith("$(VALKEY_HOST):$(VALKEY_PORT),ssl=$(VALKEY_TLS),password=$(VALKEY_PASSWORD)")
+    # The cache's connection (uses: [cache]): the secret by reference first, then the env that spells it in.
+    names = [e["name"] for e in container["env"]]
+    assert names[names.index("VALKEY_PASSWORD"):][:3] == ["VALKEY_PASSWORD", "SPRING_DATA_REDIS_PASSWORD", "ConnectionStrings__Valkey"]
+    assert env["VALKEY_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "valkey-secret", "key": "password"}}
+    assert env["SPRING_DATA_REDIS_PASSWORD"]["value"] == "$(VALKEY_PASSWORD)"
+    assert env["ConnectionStrings__Valkey"]["value"] == "$(VALKEY_HOST):$(VALKEY_PORT),ssl=$(VALKEY_TLS),password=$(VALKEY_PASSWORD),abortConnect=false"
+    secret = by_kind(objects, "ExternalSecret", "valkey-secret")
+    assert secret["metadata"]["namespace"] == "queue-system"
+    assert secret["spec"]["data"] == [{"secretKey": "password", "remoteRef": {"key": OUTPUTS["cache_outputs"]["auth_secret_arn"]}}]
     configmap = by_kind(objects, "ConfigMap")[0]
     assert container["envFrom"] == [{"configMapRef": {"name": configmap["metadata"]["name"]}}]
     assert configmap["data"]["SPRING_DATA_REDIS_HOST"] == configmap["data"]["VALKEY_HOST"] == OUTPUTS["cache_outputs"]["endpoint"]
+    assert (configmap["data"]["VALKEY_PORT"], configmap["data"]["VALKEY_TLS"], configmap["data"]["SPRING_DATA_REDIS_SSL_ENABLED"]) == ("6379", "true", "true")
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/actuator/health", "port": "http"}
     hpa = by_kind(objects, "HorizontalPodAutoscaler", "queue-api")["spec"]
@@ -265,8 +274,10 @@ def test_network_policies_admit_only_what_each_app_needs(flux_built):
     otlp = policies["allow-otlp-to-alloy"]["egress"][0]
     assert [p["port"] for p in otlp["ports"]] == [4317, 4318]
     assert otlp["to"][0]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "alloy"}}
-    valkey = policies["allow-valkey"]["egress"][0]
-    assert [t["ipBlock"]["cidr"] for t in valkey["to"]] == DB_CIDRS and valkey["ports"] == [{"protocol": "TCP", "port": 6379}]
+    valkey = policies["allow-valkey"]
+    assert valkey["podSelector"]["matchExpressions"] == [{"key": "app.kubernetes.io/name", "operator": "In",
+                                                          "values": ["queue-api", "queue-manager", "chat-server"]}]
+    assert [t["ipBlock"]["cidr"] for t in valkey["egress"][0]["to"]] == DB_CIDRS and valkey["egress"][0]["ports"] == [{"protocol": "TCP", "port": 6379}]
     ingress = policies["allow-ingress-chat-server"]
     assert ingress["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "chat-server"}}
     assert [f["ipBlock"]["cidr"] for f in ingress["ingress"][0]["from"]] == PUBLIC_CIDRS
@@ -312,12 +323,36 @@ def argocd_tree(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("argocd")
     platform = copy.deepcopy(PLATFORM)
     platform["eks"]["workload_identity"] = "irsa"
-    platform["kubernetes"].update(gitops="argocd", addons={"ingress": "nginx", "cert_manager": True, "acme_email": "ops@example.com"})
+    platform["kubernetes"].update(gitops="argocd", addons={"ingress": "nginx", "cert_manager": True, "acme_email": "ops@example.com"},
+                                  overlay="production")
+    platform["kubernetes"]["apps"][1]["uses"] = []  # queue-manager: no cache
+    cache = dict(OUTPUTS["cache_outputs"], auth_secret_arn="", port=6380, transit_encryption=False)
     roles = dict(OUTPUTS["workload_roles_outputs"]["roles"], external_secrets="arn:aws:iam::123456789012:role/queue-infra-test-external-secrets")
     tree = str(tmp_path / "tree")
-    code, output, _counts = render(tree, tmp_path, platform, {"workload_roles_outputs": {"mode": "irsa", "roles": roles}})
+    code, output, _counts = render(tree, tmp_path, platform, {"workload_roles_outputs": {"mode": "irsa", "roles": roles}, "cache_outputs": cache})
     assert code == 0, output[-4000:]
     return tree
+
+
+def test_overlay_named_by_the_spec_and_a_connection_only_for_its_users(argocd_tree):
+    assert os.path.isdir(os.path.join(argocd_tree, "apps", "overlays", "production"))
+    assert not os.path.exists(os.path.join(argocd_tree, "apps", "overlays", "test"))
+    with open(os.path.join(argocd_tree, "kustomization.yaml"), encoding="utf-8") as root:
+        assert "apps/overlays/production" in yaml.safe_load(root)["resources"]
+    objects = build(os.path.join(argocd_tree, "apps", "overlays", "production"))[0]
+    containers = dict((d["metadata"]["name"], d["spec"]["template"]["spec"]["containers"][0]) for d in by_kind(objects, "Deployment"))
+    assert "envFrom" not in containers["queue-manager"] or containers["queue-manager"]["envFrom"] == []
+    assert not [e for e in containers["queue-manager"]["env"] if "VALKEY" in e["name"] or "REDIS" in e["name"]]
+    env = dict((e["name"], e) for e in containers["queue-api"]["env"])
+    # Without AUTH: no secret, no ExternalSecret, a connection string without a password.
+    assert "VALKEY_PASSWORD" not in env and "SPRING_DATA_REDIS_PASSWORD" not in env
+    assert env["ConnectionStrings__Valkey"]["value"] == "$(VALKEY_HOST):$(VALKEY_PORT),ssl=$(VALKEY_TLS),abortConnect=false"
+    assert "ExternalSecret" not in {o["kind"] for o in objects}
+    configmap = by_kind(objects, "ConfigMap")[0]
+    assert (configmap["data"]["VALKEY_PORT"], configmap["data"]["VALKEY_TLS"]) == ("6380", "false")
+    policy = by_kind(objects, "NetworkPolicy", "allow-valkey")["spec"]
+    assert policy["podSelector"]["matchExpressions"][0]["values"] == ["queue-api", "chat-server"]
+    assert policy["egress"][0]["ports"] == [{"protocol": "TCP", "port": 6380}]
 
 
 def test_argocd_applications_nginx_cert_manager_and_irsa(argocd_tree, tmp_path):
@@ -442,6 +477,8 @@ def test_gateway_network_policies_admit_only_its_envoy_fleet(gateway_tree):
 @pytest.mark.parametrize("change, expected", [
     ({"delivery": "push"}, "platform.kubernetes.delivery: 'push' is not one of: apply, render"),
     ({"apps": [{"name": "queue-api", "tag": "1.0.0"}]}, "platform.kubernetes.apps[0].image: required"),
+    ({"apps": [{"name": "queue-api", "image": "nginx/nginx", "tag": "1", "uses": ["database"]}]},
+     "platform.kubernetes.apps[0].uses[0]: 'database' is not a connection of a present layer; allowed: cache"),
 ])
 def test_bad_spec_is_refused_in_preflight(tmp_path, change, expected):
     platform = copy.deepcopy(PLATFORM)

@@ -258,11 +258,18 @@ def test_kubernetes_is_normalized_with_defaults():
     app = kubernetes["apps"][0]
     assert (app["repository"], app["image"], app["tag"], app["port"]) == ("queue-api", "", "1.0.0", 8080)
     assert app["resources"]["requests"] == {"cpu": "100m", "memory": "256Mi"}
+    assert app["uses"] == []
+    assert kubernetes["overlay"] == validate(kubernetes_spec())["environment"]  # the overlay is named after the environment
     assert validate(VALID)["kubernetes"] is None
 
 
+def test_kubernetes_app_uses_a_present_connection_and_names_its_overlay():
+    kubernetes = validate(kubernetes_spec(apps=kubernetes_app(uses=["cache"]), overlay="production"))["kubernetes"]
+    assert (kubernetes["apps"][0]["uses"], kubernetes["overlay"]) == (["cache"], "production")
+
+
 def test_kubernetes_full_image_reference_carries_its_tag():
-    app = validate(kubernetes_spec(apps=[{"name": "redis-ui", "image": "ghcr.io/acme/redis-ui:2.1", "valkey": False,
+    app = validate(kubernetes_spec(apps=[{"name": "redis-ui", "image": "ghcr.io/acme/redis-ui:2.1",
                                           "env": {"DEBUG": True, "WORKERS": 4}}]))["kubernetes"]["apps"][0]
     assert (app["repository"], app["image"], app["tag"]) == ("", "ghcr.io/acme/redis-ui", "2.1")
     assert app["env"] == {"DEBUG": "true", "WORKERS": "4"}
@@ -296,6 +303,11 @@ def test_kubernetes_full_image_reference_carries_its_tag():
         ({"observability": {"otlp_grpc_port": 99999}}, "platform.kubernetes.observability.otlp_grpc_port: 99999 is out of range"),
         ({"observability": {"loki_retention_days": 90}}, "platform.kubernetes.observability.loki_retention_days: 90 is longer than the bucket keeps"),
         ({"namespaces": {"apps": "observability"}}, "platform.kubernetes.namespaces.apps: must differ from namespaces.observability"),
+        ({"apps": kubernetes_app(uses=["database"])},
+         "platform.kubernetes.apps[0].uses[0]: 'database' is not a connection of a present layer; allowed: cache"),
+        ({"apps": kubernetes_app(uses=["cache", "queue"])},
+         "platform.kubernetes.apps[0].uses[1]: 'queue' is not a connection of a present layer; allowed: cache"),
+        ({"overlay": "Overlays/Prod"}, "platform.kubernetes.overlay: 'Overlays/Prod' is not a directory name"),
     ],
 )
 def test_bad_kubernetes_input_names_the_field(changes, expected):
@@ -304,8 +316,8 @@ def test_bad_kubernetes_input_names_the_field(changes, expected):
 
 
 def test_kubernetes_needs_the_sections_it_builds_on():
-    spec = spec_with("kubernetes", {"apps": kubernetes_app()})
+    spec = spec_with("kubernetes", {"apps": kubernetes_app(uses=["cache"])})
     messages = errors_of(spec)
     for expected in ("platform.kubernetes: needs platform.eks", "platform.kubernetes.observability.enabled: Loki needs platform.log_storage",
-                     "platform.kubernetes.apps[0].valkey: needs platform.cache", "platform.kubernetes.apps[0].image: 'queue-api' is not a repository"):
+                     "platform.kubernetes.apps[0].uses[0]: 'cache' is not a connection of a present layer; allowed: none", "platform.kubernetes.apps[0].image: 'queue-api' is not a repository"):
         assert any(expected in message for message in messages), (expected, messages)

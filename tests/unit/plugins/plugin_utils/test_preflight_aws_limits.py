@@ -112,7 +112,6 @@ def test_longest_ids_within_the_limits_pass():
     spec = spec_with("name", "n" * 32)
     spec["environment"] = "e" * 19
     del spec["cache"], spec["observability"]
-    spec["kubernetes"]["apps"][0]["valkey"] = False
     spec["kubernetes"]["observability"] = {"redis_exporter": False}
     assert len(validate(spec)["id"] + "-eks-cluster") == 64
 

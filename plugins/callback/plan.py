@@ -37,8 +37,10 @@ description:
     A task skipped because its layer's needs published nothing yet (check mode on a fresh account: the
     condition site.yml applies to each step) is a C(+) create of what its module builds, so every layer
     shows its creations; a skipped C(include_tasks) of a plain file name is read from the role's tasks
-    directory as written, and each module task in it (not builtin, not C(_info), not C(state: absent)) is a
-    C(+), named from its arguments when they are not templated, else by its task name. A task skipped because its module has no check mode is listed with C(?) and not
+    directory as written (templated file names as for C(state=present): C({{ x_state }}.yml) is
+    C(present.yml); the collection's roles it includes are followed too), and each module task in it (not
+    builtin, not C(_info), prune or lock, not C(state: absent)) is a C(+), named from its arguments when
+    they are not templated, else by its task name. A task skipped because its module has no check mode is listed with C(?) and not
     counted; roles read such resources themselves in check mode.
   - >-
     A role adds what a module cannot plan by setting a fact C(<role>_plan_resources) (in check mode
@@ -76,6 +78,7 @@ options:
 
 import json
 import os
+import re
 
 import yaml
 
@@ -93,6 +96,9 @@ PLAN_FACT_SUFFIX = "_plan_resources"  # <role>_plan_resources, as ansible-lint w
 SENSITIVE_WORDS = ("token", "password", "secret", "private_key")
 NAME_LIMIT = 60
 ACTIONS = ("+", "~", "-", "-/+")
+ROLE_INCLUDE_ACTIONS = ("ansible.builtin.include_role", "ansible.builtin.import_role", "include_role", "import_role")
+# Modules that read, or remove what the spec dropped (nothing on a fresh account), or hold the run's lock.
+PLANLESS = re.compile(r"_info$|prune|_lock$")
 INCLUDE_ACTIONS = ("ansible.builtin.include_tasks", "ansible.builtin.import_tasks", "include_tasks", "import_tasks")
 TASK_KEYWORDS = ("name", "when", "vars", "register", "loop", "loop_control", "tags", "no_log", "changed_when",
                  "failed_when", "until", "retries", "delay", "notify", "environment", "module_defaults", "become",
@@ -188,8 +194,8 @@ def planned_creations(directory, filename, seen=None):
     name, read as written: what a step skipped for want of its needs would create. Templated names stay
     unresolved (the task's name is used) and templated includes are not followed."""
     seen = set() if seen is None else seen
-    path = os.path.join(directory, filename)
-    if path in seen or "{{" in filename or not os.path.isfile(path):
+    path = os.path.join(directory, re.sub(r"{{.*?}}", "present", filename))
+    if path in seen or "{{" in path or not os.path.isfile(path):
         return []
     seen.add(path)
     with open(path, encoding="utf-8") as handle:
@@ -207,7 +213,10 @@ def planned_creations(directory, filename, seen=None):
             if action in INCLUDE_ACTIONS:
                 included = args.get("_raw_params") or args.get("file") or ""
                 creations.extend(planned_creations(directory, str(included), seen))
-            elif action and "." in action and not action.startswith("ansible.builtin.") and "_info" not in action:
+            elif action in ROLE_INCLUDE_ACTIONS and str(args.get("name", "")).startswith("gameops.platform."):
+                role_tasks = os.path.join(os.path.dirname(os.path.dirname(directory)), args["name"].split(".")[-1], "tasks")
+                creations.extend(planned_creations(role_tasks, str(args.get("tasks_from", "main")) + ".yml", seen))
+            elif action and "." in action and not action.startswith("ansible.builtin.") and not PLANLESS.search(action):
                 if str(args.get("state", "present")) != "absent":
                     creations.append((action.split(".")[-1].replace("_", " "), resource_name(args, {}, task.get("name", action))))
 

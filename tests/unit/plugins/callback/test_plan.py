@@ -188,7 +188,12 @@ def test_a_skipped_include_plans_the_modules_its_files_would_run(plan, tmp_path)
     tasks.mkdir(parents=True)
     (tasks / "start.yml").write_text(
         "- name: In the region\n  block:\n    - name: Cluster\n      ansible.builtin.include_tasks: cluster.yml\n"
-        "    - name: Not followed\n      ansible.builtin.include_tasks: '{{ eks_state }}.yml'\n")
+        "    - name: As state present\n      ansible.builtin.include_tasks: '{{ eks_state }}.yml'\n"
+        "    - name: Another role\n      ansible.builtin.include_role:\n        name: gameops.platform.apps\n        tasks_from: deploy\n")
+    (tasks / "present.yml").write_text("- name: Ensure the addon\n  gameops.platform.eks_addon:\n    addon_name: vpc-cni\n"
+                                       "- name: Prune\n  gameops.platform.platform_prune:\n    resource_type: x\n")
+    (tmp_path / "apps" / "tasks").mkdir(parents=True)
+    (tmp_path / "apps" / "tasks" / "deploy.yml").write_text("- name: Deploy\n  kubernetes.core.k8s:\n    name: queue-api\n")
     (tasks / "cluster.yml").write_text(
         "- name: Ensure the EKS cluster\n  gameops.platform.eks_cluster:\n    name: '{{ eks_cluster_name }}'\n"
         "- name: Read it\n  amazon.aws.eks_cluster_info:\n    name: x\n"
@@ -201,8 +206,9 @@ def test_a_skipped_include_plans_the_modules_its_files_would_run(plan, tmp_path)
     plugin.v2_runner_on_skipped(Result(task, needs))
     printed, written = end(plugin, lines, path)
     assert [(r["action"], r["type"], r["name"]) for r in written["resources"]] == [
-        ("+", "eks cluster", "Ensure the EKS cluster"), ("+", "iam role", "queue-nodes")]
-    assert printed[-1] == "Plan: 2 to add, 0 to change, 0 to destroy."
+        ("+", "eks addon", "vpc-cni"), ("+", "eks cluster", "Ensure the EKS cluster"), ("+", "iam role", "queue-nodes"),
+        ("+", "k8s", "queue-api")]
+    assert printed[-1] == "Plan: 4 to add, 0 to change, 0 to destroy."
 
 
 def test_changes_without_a_diff_are_creations_in_layers_never_built(monkeypatch, tmp_path):

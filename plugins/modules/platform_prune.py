@@ -127,6 +127,11 @@ with_data:
   type: list
   elements: str
   sample: [queue-infra/old-tool]
+ansible_facts:
+  description: In check mode, C(platform_prune_plan_resources), an entry per resource to remove (C(type), C(name), C(before), C(after)).
+  returned: check mode
+  type: dict
+  sample: {platform_prune_plan_resources: [{type: ecr repository, name: queue-infra/old-tool, before: {name: queue-infra/old-tool}, after: {}}]}
 unconfirmed:
   description: Among those holding data, the ones not in O(confirmed) (in check mode, what a converge would refuse).
   returned: always
@@ -166,7 +171,13 @@ def ensure_pruned(module, kind, client):
         for name, summary, data in found:
             kind.remove(client, name, params)
     diff = [dict(before=dict(summary, has_data=data), after={}, before_header=name, after_header="(removed)") for name, summary, data in found]
-    module.exit_json(changed=bool(found), removed=[item[0] for item in found], with_data=with_data, unconfirmed=unconfirmed, diff=diff)
+    result = dict(changed=bool(found), removed=[item[0] for item in found], with_data=with_data, unconfirmed=unconfirmed, diff=diff)
+    if module.check_mode:
+        # One entry per resource for the plan callback (gameops.platform.plan), which shows each as a - line.
+        result["ansible_facts"] = dict(platform_prune_plan_resources=[
+            dict(type=params["resource_type"].replace("_", " "), name=name, before=dict(summary, has_data=data), after={})
+            for name, summary, data in found])
+    module.exit_json(**result)
 
 
 def main():

@@ -44,6 +44,7 @@ def test_check_mode_reports_each_removal_as_a_diff_and_calls_nothing_that_change
     assert planned["changed"] is True
     assert planned["removed"] == [gone]
     assert [(item["before"]["name"], item["after"]) for item in planned["diff"]] == [(gone, {})]
+    assert [(item["name"], item["after"]) for item in planned["ansible_facts"]["platform_prune_plan_resources"]] == [(gone, {})]
     assert aws_env.mutations_since(mark) == []
     assert repositories(prefix) == sorted([kept, gone])
 

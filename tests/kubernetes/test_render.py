@@ -486,3 +486,26 @@ def test_bad_spec_is_refused_in_preflight(tmp_path, change, expected):
     code, output, _counts = render(str(tmp_path / "tree"), tmp_path, platform)
     assert code != 0 and expected in output, output[-3000:]
     assert not os.path.exists(tmp_path / "tree")
+
+
+def test_controllers_that_call_aws_get_their_role_arns_under_irsa(tmp_path):
+    """Flux, ALB, Karpenter and External Secrets under IRSA: each controller's service account names the role the
+    workload_roles layer made for the identity the kubernetes layer contributes (its name is the roles output's key)."""
+    with open(os.path.join(ROOT, "roles", "kubernetes", "contributions", "identities.yml"), encoding="utf-8") as handle:
+        contributed = yaml.safe_load(handle)["identities"]
+    roles = dict(OUTPUTS["workload_roles_outputs"]["roles"],
+                 **dict((identity["name"], "arn:aws:iam::123456789012:role/gameops/queue-infra-test/queue-infra-test-" + identity["name"])
+                        for identity in contributed))
+    platform = copy.deepcopy(PLATFORM)
+    platform["eks"]["workload_identity"] = "irsa"
+    tree = str(tmp_path / "tree")
+    code, output, _counts = render(tree, tmp_path, platform, {"workload_roles_outputs": {"mode": "irsa", "roles": roles}})
+    assert code == 0, output[-4000:]
+    objects, _text = build(tree)
+    releases = dict((o["metadata"]["name"], o["spec"]) for o in by_kind(objects, "HelmRelease"))
+    for identity in contributed:
+        release = releases[identity["service_account"]]
+        assert release.get("targetNamespace", identity["namespace"]) == identity["namespace"]
+        account = release["values"]["serviceAccount"]
+        assert account["name"] == identity["service_account"]
+        assert account["annotations"] == {"eks.amazonaws.com/role-arn": roles[identity["name"]]}, identity["name"]

@@ -56,9 +56,6 @@ SAMPLE_INPUTS = {
     },
     "workload_roles": {
         "workload_roles_platform_id": "lint-dev",
-        "workload_roles_amp_workspace_arn": "arn:aws:aps:ap-northeast-2:123456789012:workspace/ws-12345678-abcd-1234-abcd-123456789012",
-        "workload_roles_loki_bucket": "lint-dev-loki",
-        "workload_roles_loki_kms_key_arn": "arn:aws:kms:ap-northeast-2:123456789012:key/12345678-abcd-1234-abcd-123456789012",
         "workload_roles_oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/ABCDEF",
         "workload_roles_oidc_issuer": "https://oidc.eks.ap-northeast-2.amazonaws.com/id/ABCDEF",
         "item": {"name": "alloy", "namespace": "observability", "service_account": "alloy"},
@@ -81,9 +78,6 @@ EXPECTED = {
     "buckets/vars/main.yml:buckets_tls_only_policy",
     "grafana/vars/main.yml:grafana_trust_policy",
     "grafana/vars/main.yml:grafana_data_source_policy",
-    "workload_roles/vars/main.yml:workload_roles_policies.alloy",
-    "workload_roles/vars/main.yml:workload_roles_policies.loki",
-    "workload_roles/vars/main.yml:workload_roles_policies.loki_kms",
     "workload_roles/vars/main.yml:workload_roles_trust_policies.pod_identity",
     "workload_roles/vars/main.yml:workload_roles_trust_policies.irsa",
 }

@@ -105,6 +105,24 @@ def remove_nodegroup(client, name, params):
                                                     WaiterConfig=dict(Delay=15, MaxAttempts=max(1, params["wait_timeout"] // 15)))
 
 
+def find_addons(client, params):
+    pages = client.get_paginator("list_addons").paginate(clusterName=params["cluster_name"]).build_full_result()
+    for name in pages.get("addons", []):
+        addon = client.describe_addon(aws_retry=True, clusterName=params["cluster_name"], addonName=name)["addon"]
+        yield name, addon.get("tags") or {}, dict(name=name, arn=addon.get("addonArn"), version=addon.get("addonVersion"))
+
+
+def remove_addon(client, name, params):
+    """Its pod identity associations go with it (EKS deletes them unless asked to preserve them)."""
+    try:
+        client.delete_addon(aws_retry=True, clusterName=params["cluster_name"], addonName=name)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return
+    if params["wait"]:
+        client.get_waiter("addon_deleted").wait(clusterName=params["cluster_name"], addonName=name,
+                                                WaiterConfig=dict(Delay=10, MaxAttempts=max(1, params["wait_timeout"] // 10)))
+
+
 def find_access_entries(client, params):
     pages = client.get_paginator("list_access_entries").paginate(clusterName=params["cluster_name"]).build_full_result()
     for principal_arn in pages.get("accessEntries", []):
@@ -158,6 +176,7 @@ KINDS = dict(
     ecr_repository=Kind("ecr", find_repositories, remove_repository, has_data=repository_has_images),
     s3_bucket=Kind("s3", find_buckets, remove_bucket, has_data=bucket_has_objects),
     eks_nodegroup=Kind("eks", find_nodegroups, remove_nodegroup, needs_cluster=True),
+    eks_addon=Kind("eks", find_addons, remove_addon, needs_cluster=True),
     eks_access_entry=Kind("eks", find_access_entries, remove_access_entry, needs_cluster=True),
     acm_certificate=Kind("acm", find_certificates, remove_certificate),
     amp_rule_groups_namespace=Kind("amp", find_rule_groups_namespaces, remove_rule_groups_namespace),

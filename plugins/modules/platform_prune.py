@@ -26,7 +26,7 @@ options:
     description: The kind of resource.
     type: str
     required: true
-    choices: [acm_certificate, amp_rule_groups_namespace, ecr_repository, eks_access_entry, eks_nodegroup, s3_bucket]
+    choices: [acm_certificate, amp_rule_groups_namespace, ecr_repository, eks_access_entry, eks_addon, eks_nodegroup, s3_bucket]
   match_tags:
     description:
       - Tags a resource must carry to be the platform's, for example C(gameops:platform) and the platform's id.
@@ -50,7 +50,7 @@ options:
     elements: str
     default: []
   cluster_name:
-    description: The cluster of the node groups or access entries. Required for V(eks_nodegroup) and V(eks_access_entry).
+    description: The cluster of the node groups, addons or access entries. Required for the V(eks_*) types.
     type: str
   workspace_id:
     description: The AMP workspace of the rule groups namespaces. Required for V(amp_rule_groups_namespace).
@@ -73,11 +73,11 @@ options:
     type: bool
     default: false
   wait:
-    description: Wait until each node group is deleted.
+    description: Wait until each node group or addon is deleted.
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait for each node group.
+    description: Seconds to wait for each node group or addon.
     type: int
     default: 1200
 extends_documentation_fragment:
@@ -197,6 +197,7 @@ def main():
             wait_timeout=dict(type="int", default=1200),
         ),
         required_if=[("resource_type", "eks_nodegroup", ["cluster_name"]), ("resource_type", "eks_access_entry", ["cluster_name"]),
+                     ("resource_type", "eks_addon", ["cluster_name"]),
                      ("resource_type", "amp_rule_groups_namespace", ["workspace_id"])],
         supports_check_mode=True,
     )

@@ -132,6 +132,19 @@ def test_node_groups_and_access_entries_of_a_cluster(aws_env, prefix):
     assert sorted(eks.list_access_entries(clusterName=cluster)["accessEntries"]) == sorted([principal + "ci", principal + "admin"])
 
 
+def test_addons_of_a_cluster(aws_env, prefix):
+    cluster = create_eks_cluster("prune")
+    eks = boto3.client("eks")
+    for name, tags in (("coredns", OURS), ("metrics-server", OURS), ("kube-proxy", {})):
+        eks.create_addon(clusterName=cluster, addonName=name, tags=tags)
+    args = dict(resource_type="eks_addon", cluster_name=cluster, match_tags=OURS, keep=["coredns"], wait_timeout=30)
+    mark = aws_env.mark()
+    assert run_module(platform_prune, args, check_mode=True)["removed"] == ["metrics-server"]
+    assert aws_env.mutations_since(mark) == []
+    assert run_module(platform_prune, args)["removed"] == ["metrics-server"]
+    assert sorted(eks.list_addons(clusterName=cluster)["addons"]) == ["coredns", "kube-proxy"]
+
+
 def test_rule_groups_namespaces_of_a_workspace(aws_env, prefix):
     amp = boto3.client("amp")
     workspace = amp.create_workspace(alias=prefix)["workspaceId"]

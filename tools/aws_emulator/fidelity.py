@@ -568,6 +568,60 @@ def acm_dns_validation():
     AWSCertificateManagerBackend.request_certificate = corrected_request
 
 
+def sesv2_email_identities():
+    """SES v2 domain identities get Easy DKIM (PENDING, three tokens) and are verified only once the CNAMEs resolve.
+
+    moto answers a new domain with no DKIM tokens and verified at once, and files its tags under an ARN AWS
+    never returns. The details are in aws_emulator.handlers.ses_dkim.
+    """
+    # pylint: disable=import-outside-toplevel  # moto loads slowly
+    from moto.core.exceptions import JsonRESTError
+    from moto.ses.exceptions import NotFoundException
+    from moto.sesv2.models import SESV2Backend
+
+    from aws_emulator.handlers import ses_dkim
+
+    get, iter_tagged = SESV2Backend.get_email_identity, SESV2Backend.iter_tagged_resources
+    if getattr(get, "corrected", False):
+        return
+
+    def arn(backend, name):
+        return ses_dkim.identity_arn(backend.partition, backend.region_name, backend.account_id, name)
+
+    def corrected_create(backend, email_identity, tags, dkim_signing_attributes, configuration_set_name):
+        if email_identity in backend.core_backend.email_identities:
+            raise JsonRESTError("AlreadyExistsException", "Email identity %s already exist." % email_identity)
+        identity = backend.core_backend.create_email_identity_v2(email_identity, None, dkim_signing_attributes, configuration_set_name)
+        if tags:
+            backend.core_backend.tagger.tag_resource(arn(backend, email_identity), tags)
+        ses_dkim.created(identity, backend.account_id)
+        return identity
+
+    def corrected_get(backend, email_identity):
+        identity = get(backend, email_identity)
+        ses_dkim.refresh(identity)
+        identity.tags = backend.core_backend.tagger.list_tags_for_resource(arn(backend, email_identity)).get("Tags", [])
+        return identity
+
+    def corrected_delete(backend, email_identity):
+        if email_identity not in backend.core_backend.email_identities:
+            raise NotFoundException("Email identity %s does not exist." % email_identity)
+        del backend.core_backend.email_identities[email_identity]
+        backend.core_backend.tagger.delete_all_tags_for_resource(arn(backend, email_identity))
+
+    def corrected_iter_tagged(backend):
+        for resource in iter_tagged(backend):
+            if ":email-identity/" in resource.arn:
+                name = resource.arn.split(":email-identity/", 1)[1]
+                resource = type(resource)(arn=arn(backend, name), resource_type="ses:identity",
+                                          tags=backend.core_backend.tagger.get_tag_dict_for_resource(arn(backend, name)))
+            yield resource
+
+    corrected_get.corrected = True
+    SESV2Backend.create_email_identity, SESV2Backend.get_email_identity = corrected_create, corrected_get
+    SESV2Backend.delete_email_identity, SESV2Backend.iter_tagged_resources = corrected_delete, corrected_iter_tagged
+
+
 def apply_all():
     ec2_tag_resource_types()
     iam_oidc_provider_client_ids()
@@ -583,3 +637,4 @@ def apply_all():
     elb_unknown_load_balancer_attributes()
     ecr_tag_mutability_exclusions()
     acm_dns_validation()
+    sesv2_email_identities()

@@ -97,3 +97,18 @@ def test_a_second_create_is_refused_and_a_deleted_identity_is_gone(domain):
     with pytest.raises(sesv2.exceptions.NotFoundException):
         sesv2.delete_email_identity(EmailIdentity=name)
     assert sesv2.list_tags_for_resource(ResourceArn=arn_of(name))["Tags"] == []
+
+
+def test_sesv2_requests_are_logged_by_their_operation_and_v1_still_resolves():
+    from aws_emulator import router  # pylint: disable=import-outside-toplevel
+
+    def signed(environ):
+        scope = "AWS4-HMAC-SHA256 Credential=AKID/20261125/%s/ses/aws4_request, SignedHeaders=host" % REGION
+        return dict(environ, HTTP_AUTHORIZATION=scope)
+
+    get = router.resolve(signed({"REQUEST_METHOD": "GET", "PATH_INFO": "/v2/email/identities/mail.example.com"}), b"")
+    assert (get.service, get.operation, get.mutating) == ("sesv2", "GetEmailIdentity", False)
+    create = router.resolve(signed({"REQUEST_METHOD": "POST", "PATH_INFO": "/v2/email/identities"}), b"{}")
+    assert (create.service, create.operation, create.mutating) == ("sesv2", "CreateEmailIdentity", True)
+    v1 = router.resolve(signed({"REQUEST_METHOD": "POST", "PATH_INFO": "/"}), b"Action=VerifyDomainIdentity&Domain=x")
+    assert (v1.service, v1.operation) == ("ses", "VerifyDomainIdentity")

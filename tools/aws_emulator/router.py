@@ -25,6 +25,7 @@ SIGNING_NAME_TO_SERVICE = {
 # Smithy RPC v2 (CBOR) puts the operation in the path.
 RPC_V2_PATH = re.compile(r"^/service/[^/]+/operation/([A-Za-z0-9]+)$")
 
+SESV2_PATH = "/v2/email/"
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head", "Search", "Lookup", "Check", "Validate")
 
 
@@ -137,6 +138,9 @@ def resolve(environ, body):
     authorization = environ.get("HTTP_AUTHORIZATION")
     service = service_from_authorization(authorization)
     region = credential_scope(authorization)[0]
+    # SES v1 (query protocol, POST /) and v2 (REST, under /v2/email/) both sign with "ses".
+    if service == "ses" and (environ.get("PATH_INFO") or "").startswith(SESV2_PATH):
+        service = "sesv2"
     model = service_model(service) if service else None
     if model is None:
         return ResolvedRequest(service, region=region)

@@ -319,5 +319,6 @@ def test_kubernetes_needs_the_sections_it_builds_on():
     spec = spec_with("kubernetes", {"apps": kubernetes_app(uses=["cache"])})
     messages = errors_of(spec)
     for expected in ("platform.kubernetes: needs platform.eks", "platform.kubernetes.observability.enabled: Loki needs platform.log_storage",
-                     "platform.kubernetes.apps[0].uses[0]: 'cache' is not a connection of a present layer; allowed: none", "platform.kubernetes.apps[0].image: 'queue-api' is not a repository"):
+                     "platform.kubernetes.apps[0].uses[0]: 'cache' is not a connection of a present layer; allowed: none",
+                     "platform.kubernetes.apps[0].image: 'queue-api' is not a repository"):
         assert any(expected in message for message in messages), (expected, messages)

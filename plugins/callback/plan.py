@@ -178,7 +178,8 @@ def resource_name(args, result, task_name):
         return short(label)
     if isinstance(result.get("name"), str) and result["name"]:
         return short(result["name"])
-    return short(task_name)
+    # A task name read from its file still has its templates: they are left out, as nothing resolves them here.
+    return short(re.sub(r"\s*-?\s*{{.*?(}}|$)", "", str(task_name)).strip() or task_name)
 
 
 def module_of(task):

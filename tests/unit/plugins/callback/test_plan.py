@@ -193,7 +193,9 @@ def test_a_skipped_include_plans_the_modules_its_files_would_run(plan, tmp_path)
     (tasks / "present.yml").write_text("- name: Ensure the addon\n  gameops.platform.eks_addon:\n    addon_name: vpc-cni\n"
                                        "- name: Prune\n  gameops.platform.platform_prune:\n    resource_type: x\n")
     (tmp_path / "apps" / "tasks").mkdir(parents=True)
-    (tmp_path / "apps" / "tasks" / "deploy.yml").write_text("- name: Deploy\n  kubernetes.core.k8s:\n    name: queue-api\n")
+    (tmp_path / "apps" / "tasks" / "deploy.yml").write_text("- name: Deploy\n  kubernetes.core.k8s:\n    name: queue-api\n"
+                                                        "- name: Install the chart - {{ chart.name }}\n  kubernetes.core.helm:\n"
+                                                        "    name: '{{ chart.name }}'\n")
     (tasks / "cluster.yml").write_text(
         "- name: Ensure the EKS cluster\n  gameops.platform.eks_cluster:\n    name: '{{ eks_cluster_name }}'\n"
         "- name: Read it\n  amazon.aws.eks_cluster_info:\n    name: x\n"
@@ -206,9 +208,9 @@ def test_a_skipped_include_plans_the_modules_its_files_would_run(plan, tmp_path)
     plugin.v2_runner_on_skipped(Result(task, needs))
     printed, written = end(plugin, lines, path)
     assert [(r["action"], r["type"], r["name"]) for r in written["resources"]] == [
-        ("+", "eks addon", "vpc-cni"), ("+", "eks cluster", "Ensure the EKS cluster"), ("+", "iam role", "queue-nodes"),
-        ("+", "k8s", "queue-api")]
-    assert printed[-1] == "Plan: 4 to add, 0 to change, 0 to destroy."
+        ("+", "eks addon", "vpc-cni"), ("+", "eks cluster", "Ensure the EKS cluster"), ("+", "helm", "Install the chart"),
+        ("+", "iam role", "queue-nodes"), ("+", "k8s", "queue-api")]
+    assert printed[-1] == "Plan: 5 to add, 0 to change, 0 to destroy."
 
 
 def test_changes_without_a_diff_are_creations_in_layers_never_built(monkeypatch, tmp_path):

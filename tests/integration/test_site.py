@@ -21,8 +21,10 @@ from conftest import ROOT, free_port
 from aws_emulator import requestlog
 
 
-def playbook(playbook_name, emulator_vars, *extra):
+def playbook(playbook_name, emulator_vars, *extra, plan_json=None):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    if plan_json:
+        env["GAMEOPS_PLAN_JSON"] = plan_json  # the plan callback's JSON (plugins/callback/plan.py)
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook_name,
                "-i", "inventories/local", "-e", json.dumps(emulator_vars), *extra]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
@@ -80,6 +82,14 @@ def test_bad_spec_fails_in_preflight_before_any_aws_call(local_emulator):
     assert requestlog.read(os.path.join(state_dir, "requests.jsonl")) == []
 
 
+LAYERS = ["cache", "certificates", "dns", "eks", "grafana", "kubernetes", "log_storage", "metrics", "network", "registry", "workload_roles"]
+
+
+def read_plan(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def changed_tasks(output):
     """The tasks a run reported changed, for a failure message."""
     blocks = output.split("\nTASK [")[1:]
@@ -98,10 +108,16 @@ def mutating_calls(log, mark):
 def test_converge_twice_then_teardown(local_emulator):
     settings, state_dir, url = local_emulator
     log = os.path.join(state_dir, "requests.jsonl")
-    preview = playbook("site.yml", settings, "--check", "--diff")
+    plan_json = os.path.join(state_dir, "plan.json")
+    preview = playbook("site.yml", settings, "--check", "--diff", plan_json=plan_json)
     assert preview.returncode == 0, preview.stdout[-3000:]
     assert "queue-infra-local-app-b 10.0.32.0/20" in preview.stdout
     assert mutating_calls(log, 0) == []
+    # The plan on a fresh account: every layer lists what it would create, nothing to change or destroy.
+    plan = read_plan(plan_json)
+    assert sorted(set(r["layer"] for r in plan["resources"] if r["action"] == "+")) == LAYERS, plan
+    assert plan["summary"]["change"] == plan["summary"]["destroy"] == 0, plan
+    assert "Plan: %d to add, 0 to change, 0 to destroy." % plan["summary"]["add"] in preview.stdout
 
     first = playbook("site.yml", settings, "-vvv")
     assert first.returncode == 0, first.stdout[-3000:]
@@ -114,8 +130,7 @@ def test_converge_twice_then_teardown(local_emulator):
     with open(os.path.join(state_dir, "outputs", "queue-infra-local.json"), encoding="utf-8") as handle:
         outputs_text = handle.read()
     outputs = json.loads(outputs_text)["layers"]
-    assert sorted(outputs) == ["cache", "certificates", "dns", "eks", "grafana", "kubernetes", "log_storage", "metrics", "network", "registry",
-                               "workload_roles"]
+    assert sorted(outputs) == LAYERS
     assert outputs["network"]["vpc_id"].startswith("vpc-") and "vpc_id: " + outputs["network"]["vpc_id"] in first.stdout
 
     ec2 = boto3.client("ec2", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
@@ -143,6 +158,12 @@ def test_converge_twice_then_teardown(local_emulator):
     eks = boto3.client("eks", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
     associations = eks.list_pod_identity_associations(clusterName="queue-infra-local", namespace="observability")["associations"]
     assert sorted(a["serviceAccount"] for a in associations) == ["alloy", "loki"]
+    # Every contributed identity the spec turns on has its role, under the platform's path: the controllers too.
+    made = sorted(r["RoleName"] for r in iam.list_roles(PathPrefix="/gameops/queue-infra-local/")["Roles"])
+    assert made == ["queue-infra-local-" + name for name in ("alloy", "aws_load_balancer_controller", "external_secrets", "loki")]
+    for namespace, account in (("kube-system", "aws-load-balancer-controller"), ("external-secrets", "external-secrets")):
+        associations = eks.list_pod_identity_associations(clusterName="queue-infra-local", namespace=namespace)["associations"]
+        assert account in [a["serviceAccount"] for a in associations], namespace
 
     secrets = boto3.client("secretsmanager", endpoint_url=url, region_name="ap-northeast-2", aws_access_key_id="a", aws_secret_access_key="b")
     auth_token = secrets.get_secret_value(SecretId=SECRET_NAME)["SecretString"]
@@ -155,16 +176,20 @@ def test_converge_twice_then_teardown(local_emulator):
     rendered = os.path.join(state_dir, "rendered")
     assert auth_token not in rendered_text(rendered), "the AUTH token was written to the rendered tree"
 
-    for extra in (["-vvv"], ["--check", "--diff"]):
+    # The check run changes one field, Loki's retention (the inventory has 30 days): the plan shows just that.
+    for extra in (["-vvv"], ["--check", "--diff", "-e", "log_storage_retention_days=14"]):
         mark = len(requestlog.read(log))
-        again = playbook("site.yml", settings, *extra)
+        again = playbook("site.yml", settings, *extra, plan_json=plan_json)
         assert again.returncode == 0, again.stdout[-3000:]
         assert_no_secret(again, auth_token, "site.yml " + " ".join(extra))
-        assert recap(again.stdout)["changed"] == 0, changed_tasks(again.stdout)
+        assert recap(again.stdout)["changed"] == (1 if "--check" in extra else 0), changed_tasks(again.stdout)
         writes = [call["operation"] for call in mutating_calls(log, mark)]
         # A converge mints the dashboard import's short-lived Grafana token and deletes it: credentials, not
         # platform state. Check mode mints none, so it makes no write at all.
         assert writes == ([] if "--check" in extra else ["CreateWorkspaceServiceAccountToken", "DeleteWorkspaceServiceAccountToken"])
+    assert "  ~   log_storage  s3 lifecycle queue-infra-local-loki  (expiration.days: 30 -> 14)" in again.stdout
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in again.stdout
+    assert [(r["layer"], r["action"], r["type"]) for r in read_plan(plan_json)["resources"]] == [("log_storage", "~", "s3 lifecycle")]
     # Generated once, kept: the second converge reused the token.
     assert secrets.get_secret_value(SecretId=SECRET_NAME)["SecretString"] == auth_token
     assert len(secrets.list_secret_version_ids(SecretId=SECRET_NAME)["Versions"]) == 1
@@ -177,6 +202,7 @@ def test_converge_twice_then_teardown(local_emulator):
     assert teardown.returncode == 0, teardown.stdout[-3000:]
     assert_no_secret(teardown, auth_token, "the teardown")
     assert not os.path.exists(rendered) or os.listdir(rendered) == [], "the rendered tree outlived the teardown"
+    assert iam.list_roles(PathPrefix="/gameops/queue-infra-local/")["Roles"] == [], "a workload role outlived the teardown"
     calls = [(e["operation"], e["status"]) for e in requestlog.read(log)]
     # The playbook asserts through the tagging API that nothing tagged is left, after the VPC went.
     assert calls.index(("DeleteVpc", 200)) < len(calls) - 1 - calls[::-1].index(("GetResources", 200))

@@ -63,7 +63,7 @@ options:
   claim:
     description:
       - For a provider several platforms share (IAM has one per account and URL, such as GitHub's
-        C(token.actions.githubusercontent.com)): this user's claim on it, kept as the tag
+        C(token.actions.githubusercontent.com)), this user's claim on it, kept as the tag
         C(gameops:claimed-by:CLAIM) beside the claims of others, which are never purged.
       - With O(state=present), adds the claim. With O(state=absent), removes the claim and deletes the
         provider only when no claim is left on it, so one platform's teardown never takes the provider

@@ -127,8 +127,8 @@ def find_access_entries(client, params):
     pages = client.get_paginator("list_access_entries").paginate(clusterName=params["cluster_name"]).build_full_result()
     for principal_arn in pages.get("accessEntries", []):
         entry = client.describe_access_entry(aws_retry=True, clusterName=params["cluster_name"], principalArn=principal_arn)["accessEntry"]
-        yield principal_arn, entry.get("tags") or {}, dict(principal_arn=principal_arn, type=entry.get("type"),
-                                                            kubernetes_groups=entry.get("kubernetesGroups") or [])
+        summary = dict(principal_arn=principal_arn, type=entry.get("type"), kubernetes_groups=entry.get("kubernetesGroups") or [])
+        yield principal_arn, entry.get("tags") or {}, summary
 
 
 def remove_access_entry(client, name, params):

@@ -8,6 +8,8 @@ for each: wall time, module invocations (callback_plugins/module_count.py) and t
 invocation, API calls and mutating API calls (the emulator's request log). Beside the latency-model converge it
 prints the longest dependency chain of slow creations and their sum, both from the latency model, so
 one can see whether the converge follows the chain (creations overlap) or the sum (one after another).
+After the table: each phase with and without the fast path side by side, and the module invocations per
+role of the no-op converge.
 
 `python -m benchmark overhead` times the second converge (reads only, no waiting: per-task overhead)
 under the ansible settings that might cut it (the plain local connection, forks, mitogen when MITOGEN_PATH names an
@@ -101,7 +103,8 @@ def run_playbook(emulator, playbook, *options, extra_env=None, enabled=True):
         summary = json.load(stream)
     calls = emulator.requests()[mark:]
     return {"wall": wall, "invocations": summary["module_invocations"], "calls": len(calls),
-            "mutating": sum(1 for call in calls if call["mutating"]), "requests": calls, "slowest": summary["slowest_tasks"]}
+            "mutating": sum(1 for call in calls if call["mutating"]), "requests": calls, "slowest": summary["slowest_tasks"],
+            "by_role": summary.get("invocations_by_role", {})}
 
 
 def creations(calls):
@@ -154,6 +157,8 @@ def benchmark(scales):
         finally:
             emulator.stop()
     print_table(rows)
+    print_side_by_side(rows)
+    print_by_role(rows)
     return rows
 
 
@@ -165,6 +170,31 @@ def print_table(rows):
         per_invocation = figures["wall"] / max(figures["invocations"], 1) * 1000
         print(f"| {scale} | {mode} | {phase} | {figures['wall']:.1f} s | {figures['invocations']} | {per_invocation:.0f} ms | {figures['calls']} | "
               f"{figures['mutating']} | {note} |")
+
+
+def print_side_by_side(rows):
+    """Each phase without latency, fast path on and off in adjacent columns."""
+    walls = {(mode, phase): figures for scale, mode, phase, figures, _note in rows if scale == "off"}
+    modes = [mode for mode, _env in FAST_PATHS]
+    print("\n| phase | " + " | ".join(f"{mode} wall | {mode} per invocation" for mode in modes) + " | invocations | speed-up |")
+    print("| --- |" + " ---: | ---: |" * len(modes) + " ---: | ---: |")
+    for _phase, _playbook, _options in PHASES:
+        cells = [walls.get((mode, _phase)) for mode in modes]
+        if None in cells:
+            continue
+        columns = " | ".join(f"{figures['wall']:.1f} s | {figures['wall'] / max(figures['invocations'], 1) * 1000:.0f} ms" for figures in cells)
+        print(f"| {_phase} | {columns} | {cells[0]['invocations']} | {cells[1]['wall'] / cells[0]['wall']:.2f}x |")
+
+
+def print_by_role(rows):
+    """Module invocations per role of the no-op (second) converge, most first: where the per-task cost goes."""
+    figures = next((figures for scale, _mode, phase, figures, _note in rows if scale == "off" and phase == "second converge"), None)
+    if not figures:
+        return
+    print("\n| role (no-op converge) | module invocations |")
+    print("| --- | ---: |")
+    for role, count in sorted(figures["by_role"].items(), key=lambda item: -item[1]):
+        print(f"| {role} | {count} |")
 
 
 VARIANTS = {

@@ -44,6 +44,7 @@ class CallbackModule(CallbackBase):
         self.tasks = 0
         self.started = {}
         self.task_seconds = {}
+        self.by_role = {}
 
     def _action(self, result):
         action = result._task.resolved_action or result._task.action  # pylint: disable=protected-access
@@ -54,6 +55,9 @@ class CallbackModule(CallbackBase):
             self.controller += 1
         else:
             self.invocations += 1
+            role = result._task._role  # pylint: disable=protected-access
+            name = role.get_name(include_role_fqcn=False) if role else "(playbook)"
+            self.by_role[name] = self.by_role.get(name, 0) + 1
 
     def v2_playbook_on_task_start(self, task, is_conditional):
         self.tasks += 1
@@ -90,4 +94,4 @@ class CallbackModule(CallbackBase):
         slowest = sorted(self.task_seconds.items(), key=lambda item: -item[1])[:15]
         with open(path, "w", encoding="utf-8") as stream:
             json.dump({"module_invocations": self.invocations, "controller_actions": self.controller, "tasks": self.tasks,
-                       "slowest_tasks": slowest}, stream, indent=1)
+                       "slowest_tasks": slowest, "invocations_by_role": self.by_role}, stream, indent=1)

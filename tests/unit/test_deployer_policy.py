@@ -98,7 +98,7 @@ def test_the_check_fails_when_a_document_lacks_an_action():
 def test_resources_scope_by_type_and_the_platforms_names():
     assert documents.resources("ec2:DescribeVpcs", "p-dev") == ["*"]
     assert documents.resources("eks:DescribeCluster", "p-dev") == ["arn:aws:eks:*:*:cluster/p-dev"]
-    assert documents.resources("iam:CreateRole", "p-dev") == ["arn:aws:iam::*:role/p-dev-*"]
+    assert documents.resources("iam:CreateRole", "p-dev") == ["arn:aws:iam::*:role/gameops/p-dev/*", "arn:aws:iam::*:role/p-dev-*"]
     assert documents.resources("ec2:DeleteVpc", "p-dev") == ["arn:aws:ec2:*:*:vpc/*"]
 
 
@@ -107,6 +107,8 @@ def test_additions_cover_what_the_emulator_cannot_show():
     passes = [statement for statement in eks["Statement"] if statement["Action"] == ["iam:PassRole"]]
     assert passes and passes[0]["Resource"] == ["arn:aws:iam::*:role/p-dev-*"]
     assert "iam:CreateServiceLinkedRole" in documents.allowed_actions(eks)
+    workload = documents.document("workload_roles", {"eks:CreatePodIdentityAssociation"}, "p-dev")
+    assert [s["Resource"] for s in workload["Statement"] if s["Action"] == ["iam:PassRole"]] == [["arn:aws:iam::*:role/gameops/p-dev/*"]]
 
 
 def test_a_create_with_tags_also_needs_the_tagging_action():

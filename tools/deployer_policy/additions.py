@@ -15,8 +15,13 @@ def _service_linked_roles(sid, services, source):
             "condition": {"StringEquals": {"iam:AWSServiceName": list(services)}}, "source": source}
 
 
-def _pass_roles(sid, services, source):
-    return {"sid": sid, "actions": ["iam:PassRole"], "resources": ["arn:aws:iam::*:role/{id}-*"],
+# The layers' own roles are named <id>-...; the workload roles live under the path /gameops/<id>/.
+LAYER_ROLES = "arn:aws:iam::*:role/{id}-*"
+WORKLOAD_ROLES = "arn:aws:iam::*:role/gameops/{id}/*"
+
+
+def _pass_roles(sid, services, source, roles=LAYER_ROLES):
+    return {"sid": sid, "actions": ["iam:PassRole"], "resources": [roles],
             "condition": {"StringEquals": {"iam:PassedToService": list(services)}}, "source": source}
 
 
@@ -70,6 +75,6 @@ ADDITIONS = {
     "workload_roles": [
         # Alloy's and Loki's roles, passed to EKS Pod Identity (or assumed through IRSA, which passes none).
         _pass_roles("PassWorkloadRolesToPodIdentity", ["pods.eks.amazonaws.com"],
-                    "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-association.html"),
+                    "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-association.html", roles=WORKLOAD_ROLES),
     ],
 }

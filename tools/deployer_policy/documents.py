@@ -9,6 +9,7 @@ and security groups of in-cluster controllers, their ENIs), which such a conditi
 """
 
 import fnmatch
+import itertools
 import re
 
 from deployer_policy import actions as iam_actions
@@ -25,7 +26,8 @@ NAMED = {
     ("eks", "addon"): {"ClusterName": "{id}"},
     ("eks", "access-entry"): {"ClusterName": "{id}"},
     ("eks", "podidentityassociation"): {"ClusterName": "{id}"},
-    ("iam", "role"): {"RoleNameWithPath": "{id}-*"},
+    # The layers' own roles (<id>-eks, ...), and the workload roles under the path /gameops/<id>/.
+    ("iam", "role"): {"RoleNameWithPath": ("{id}-*", "gameops/{id}/*")},
     ("secretsmanager", "Secret"): {"SecretId": "{id}/*"},
 }
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
@@ -52,8 +54,13 @@ def scope(action, platform_id):
         return ("any",), (":".join(parts[:5] + ["*"]),)
     arns = set()
     for name in types:
-        names = {key: value.format(id=platform_id) for key, value in NAMED.get((prefix, name), {}).items()}
-        arns.add(_fill(templates[name], dict(names, **fixed)))
+        named = NAMED.get((prefix, name), {})
+        # A placeholder may take several patterns (a tuple): one ARN each.
+        choices = [dict(zip(named, values)) for values in itertools.product(
+            *((value,) if isinstance(value, str) else value for value in named.values()))]
+        for names in choices:
+            names = dict((key, value.format(id=platform_id)) for key, value in names.items())
+            arns.add(_fill(templates[name], dict(names, **fixed)))
     return tuple(types), tuple(sorted(arns))
 
 

@@ -17,7 +17,6 @@ def test_plan_errors_become_filter_errors():
         FILTERS["plan_subnets"]("10.0.0.0/16", {"public": {"cidrs": ["192.168.0.0/24"]}}, ["z1"])
 
 
-
 def test_subnet_requests_tag_each_subnet_with_its_name_tier_and_tier_tags():
     plan = [{"name": "p-public-z1", "tier": "public", "zone": "z1", "cidr": "10.0.0.0/24", "public": True},
             {"name": "p-db-z1", "tier": "db", "zone": "z1", "cidr": "10.0.1.0/24", "public": False}]

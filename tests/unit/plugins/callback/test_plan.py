@@ -193,9 +193,10 @@ def test_a_skipped_include_plans_the_modules_its_files_would_run(plan, tmp_path)
     (tasks / "present.yml").write_text("- name: Ensure the addon\n  gameops.platform.eks_addon:\n    addon_name: vpc-cni\n"
                                        "- name: Prune\n  gameops.platform.platform_prune:\n    resource_type: x\n")
     (tmp_path / "apps" / "tasks").mkdir(parents=True)
-    (tmp_path / "apps" / "tasks" / "deploy.yml").write_text("- name: Deploy\n  kubernetes.core.k8s:\n    name: queue-api\n"
-                                                        "- name: Install the chart - {{ chart.name }}\n  kubernetes.core.helm:\n"
-                                                        "    name: '{{ chart.name }}'\n")
+    (tmp_path / "apps" / "tasks" / "deploy.yml").write_text(
+        "- name: Deploy\n  kubernetes.core.k8s:\n    name: queue-api\n"
+        "- name: Install the chart - {{ chart.name }}\n  kubernetes.core.helm:\n"
+        "    name: '{{ chart.name }}'\n")
     (tasks / "cluster.yml").write_text(
         "- name: Ensure the EKS cluster\n  gameops.platform.eks_cluster:\n    name: '{{ eks_cluster_name }}'\n"
         "- name: Read it\n  amazon.aws.eks_cluster_info:\n    name: x\n"

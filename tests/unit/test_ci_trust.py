@@ -10,6 +10,8 @@ from ansible.template import Templar, trust_as_template
 from ansible_collections.gameops.platform.plugins.plugin_utils import layers
 from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import preflight
 
+from role_templates import trusted
+
 SPEC = {"name": "playcode", "environment": "prod", "region": "ap-northeast-2", "network": {"cidr": "10.0.0.0/16"},
         "eks": {"version": "1.35", "node_groups": [{"name": "general"}]},
         "registry": {"prefix": "playcode", "repositories": [{"name": "web"}]},
@@ -17,20 +19,11 @@ SPEC = {"name": "playcode", "environment": "prod", "region": "ap-northeast-2", "
         "ci": {"github": {"repository": "playcode-gg/playcode", "environments": ["production"]}}}
 
 
-def _trusted(value):
-    """Strings trusted as templates, as Ansible trusts a role's own vars files."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {key: _trusted(item) for key, item in value.items()}
-    return [_trusted(item) for item in value] if isinstance(value, list) else value
-
-
 def _trust_policy(ci):
     """The role's trust policy as roles/ci renders it for a normalized ci section."""
     role = layers.COLLECTION_ROOT + "/roles/ci/vars/main.yml"
     with open(role, encoding="utf-8") as handle:
-        variables = _trusted(yaml.safe_load(handle))
+        variables = trusted(yaml.safe_load(handle))
     context = dict(variables, ci_spec=ci, ci_platform_id="playcode-prod", ci_region="ap-northeast-2",
                    ci_caller={"account": "123456789012", "arn": "arn:aws:iam::123456789012:user/ci"})
     templar = Templar(loader=DataLoader(), variables=context)

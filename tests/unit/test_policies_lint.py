@@ -26,6 +26,8 @@ from ansible.template import Templar, trust_as_template
 
 from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import preflight
 
+from role_templates import trusted
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLES = os.path.join(ROOT, "roles")
 
@@ -83,22 +85,11 @@ EXPECTED = {
 }
 
 
-def _trusted(value):
-    """The value with its strings trusted as templates, as Ansible trusts a role's own vars files."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {key: _trusted(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_trusted(item) for item in value]
-    return value
-
-
 def _load_yaml(path):
     if not os.path.exists(path):
         return {}
     with open(path, encoding="utf-8") as handle:
-        return _trusted(yaml.safe_load(handle) or {})
+        return trusted(yaml.safe_load(handle) or {})
 
 
 def _is_policy(value):

@@ -15,11 +15,13 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
 
 from ansible_collections.gameops.platform.plugins.filter.workload_identities import workload_identities
 from ansible_collections.gameops.platform.plugins.plugin_utils import layers
 from ansible_collections.gameops.platform.plugins.plugin_utils.preflight import preflight
+
+from role_templates import trusted
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ACCOUNT = "123456789012"
@@ -46,17 +48,6 @@ OUTPUTS = {
 }
 
 
-def _trusted(value):
-    """The value with its strings trusted as templates, as Ansible trusts a role's include_vars files."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {key: _trusted(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_trusted(item) for item in value]
-    return value
-
-
 def _plan(spec):
     platform, plan = preflight(spec)
     return platform, plan
@@ -71,7 +62,7 @@ def render(spec=None, outputs=None):
     contents = []
     for source in sources:
         with open(source, encoding="utf-8") as handle:
-            contents.append(templar.template(_trusted(yaml.safe_load(handle))))
+            contents.append(templar.template(trusted(yaml.safe_load(handle))))
     return contents, sources
 
 

@@ -88,6 +88,19 @@ def _hpa(hpa, field, errors):
             errors.append("%s.hpa.%s: %d; allowed 1 to 1000 (percent of the request)" % (field, key, hpa[key]))
 
 
+def _identity(identity, field, sections, errors):
+    """The app's own AWS role may name only the platform's buckets and its mail identity, which preflight knows."""
+    buckets = sections.get("buckets") or {}
+    for position, key in enumerate(identity["buckets"]):
+        if key not in buckets:
+            errors.append("%s.identity.buckets[%d]: %r is not a bucket of platform.buckets; allowed: %s"
+                          % (field, position, key, ", ".join(sorted(buckets)) or "none (the spec has no buckets)"))
+    if identity["mail"] and not sections.get("mail"):
+        errors.append("%s.identity.mail: needs platform.mail (the SES identity the app sends from)" % field)
+    if not identity["buckets"] and not identity["mail"]:
+        errors.append("%s.identity: allows nothing; give buckets, mail or both (or drop it)" % field)
+
+
 def _app(app, index, sections, addons, connections, errors):
     field = "platform.kubernetes.apps[%d]" % index
     if not DNS_LABEL.match(app["name"]):
@@ -114,6 +127,8 @@ def _app(app, index, sections, addons, connections, errors):
             errors.append("%s.ingress.path: %r must start with '/'" % (field, app["ingress"]["path"]))
         if addons["ingress"] == "none":
             errors.append("%s.ingress: needs an ingress controller; platform.kubernetes.addons.ingress is none" % field)
+    if app.get("identity"):
+        _identity(app["identity"], field, sections, errors)
     for position, name in enumerate(app["uses"]):
         if name not in connections:
             errors.append("%s.uses[%d]: %r is not a connection of a present layer; allowed: %s"
@@ -142,7 +157,8 @@ def _connections(sections):
     return [name for name, layer in layers.load().items() if "connection" in layer.contributes and layer.section and present(layer.section)]
 
 
-def _addons(addons, region, errors):
+def _addons(addons, sections, errors):
+    region = sections["region"]
     field = "platform.kubernetes.addons"
     _choice(addons["ingress"], INGRESS_KINDS, field + ".ingress", errors)
     if addons["ingress"] == "nginx":
@@ -163,6 +179,10 @@ def _addons(addons, region, errors):
     if problem:
         errors.append("%s.certificate_arn: %r %s" % (field, addons["certificate_arn"], problem))
     karpenter = addons["karpenter"]
+    if addons["external_dns"] and not sections.get("dns"):
+        errors.append("%s.external_dns: needs platform.dns (the Route 53 zone whose records it keeps)" % field)
+    if addons["external_dns"] and addons["ingress"] == "none":
+        errors.append("%s.external_dns: keeps the records of the apps' hosts, which need an ingress; ingress is none" % field)
     for capacity_type in karpenter["capacity_types"]:
         _choice(capacity_type, KARPENTER_CAPACITY_TYPES, field + ".karpenter.capacity_types", errors)
     if karpenter["enabled"] and not karpenter["capacity_types"]:
@@ -224,7 +244,7 @@ def check_kubernetes(kubernetes, sections, errors):
         errors.append("%s.overlay: %r is not a directory name of lowercase letters, digits and '-'" % (field, kubernetes["overlay"]))
     if kubernetes["namespaces"]["apps"] == kubernetes["namespaces"]["observability"]:
         errors.append("%s.namespaces.apps: must differ from namespaces.observability (each has its own network policies)" % field)
-    _addons(kubernetes["addons"], sections["region"], errors)
+    _addons(kubernetes["addons"], sections, errors)
     _check_metrics_server(kubernetes["addons"], eks, errors)
     connections = _connections(sections)
     apps = [_app(app, index, sections, kubernetes["addons"], connections, errors) for index, app in enumerate(kubernetes["apps"])]
@@ -238,5 +258,7 @@ def check_kubernetes(kubernetes, sections, errors):
         observability=observability,
         overlay=kubernetes["overlay"] or sections["environment"],
         kubernetes_version=eks["version"] if eks else "",
+        # external-dns's only domain: the zone of the dns layer (checked before this section).
+        dns_zone=(sections.get("dns") or {}).get("zone", ""),
         workload_identity=eks.get("workload_identity", "pod_identity") if eks else "pod_identity",
     )

@@ -147,7 +147,7 @@ def preflight(spec, registry=None, warnings=None):
     if isinstance(core.get("tags"), dict):
         aws_rules.check_tags(core["tags"], "platform.tags", ADDED_TAGS, errors)
     platform = dict(core, id="%s-%s" % (core.get("name"), core.get("environment")))
-    present = set()
+    present, checks = set(), []
     for layer in registry.values():
         if not layer.section:
             continue
@@ -158,12 +158,14 @@ def preflight(spec, registry=None, warnings=None):
                 errors.append("%s: required" % layer.field)
             continue
         found_before = len(errors)
-        section = _validate_section(layer, given, errors)
+        _place(platform, layer.section, _validate_section(layer, given, errors))
         present.add(layer.name)
-        checker = layer.checker()
-        if checker and len(errors) == found_before:
-            section = checker(section, platform, errors)
-        _place(platform, layer.section, section)
+        if layer.checker() and len(errors) == found_before:
+            checks.append(layer)
+    # Every section is in place before the first check: a check may look at a section later in the registry
+    # (the datastores layer's consumers are apps of the kubernetes section, which offers the apps its connection).
+    for layer in checks:
+        _place(platform, layer.section, layer.checker()(_given(platform, layer.section), platform, errors))
     _collapse(platform, registry)
     for layer in registry.values():
         if not layer.section and set(layer.needs) <= present:

@@ -81,7 +81,12 @@ def workload_identities(contributed, sources, extra=None):
         if not isinstance(identities, list):
             errors.append("%s: must hold `identities`, a list" % _label(source))
             continue
-        candidates.extend(("%s: identities[%d]" % (_label(source), index), identity) for index, identity in enumerate(identities))
+        for index, identity in enumerate(identities):
+            # An entry may be a template that renders to several identities (one per app, app_identities).
+            if isinstance(identity, list):
+                candidates.extend(("%s: identities[%d][%d]" % (_label(source), index, inner), one) for inner, one in enumerate(identity))
+            else:
+                candidates.append(("%s: identities[%d]" % (_label(source), index), identity))
     candidates.extend(("workload_roles_extra[%d]" % index, identity) for index, identity in enumerate(extra or []))
     folded, seen = [], {}
     for field, identity in candidates:
@@ -105,8 +110,42 @@ def workload_identities(contributed, sources, extra=None):
     return folded
 
 
+def app_identities(apps, namespace, buckets, region, mail_identity_arn=""):
+    """One identity per app that asks for one (``identity``), for its own service account (named after the app).
+
+    ``buckets`` is the normalized ``platform.buckets`` (key -> bucket with ``bucket_name`` and ``kms_key_arn``). The app may
+    put and get the objects of its buckets and nothing else on them (no list, no delete, no bucket settings), and send
+    mail from the platform's SES identity only.
+    """
+    identities = []
+    for app in apps or []:
+        wanted = app.get("identity") or {}
+        if not wanted:
+            continue
+        unknown = [key for key in wanted.get("buckets") or [] if key not in (buckets or {})]
+        if unknown:
+            raise AnsibleFilterError("app_identities: app %s names buckets the platform does not have: %s" % (app["name"], ", ".join(unknown)))
+        chosen = [buckets[key] for key in wanted.get("buckets") or []]
+        statements = []
+        if chosen:
+            statements.append({"Sid": "PutAndGetObjectsOfItsBuckets", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+                               "Resource": ["arn:aws:s3:::%s/*" % bucket["bucket_name"] for bucket in chosen]})
+        keys = sorted(set(bucket["kms_key_arn"] for bucket in chosen if bucket.get("kms_key_arn")))
+        if keys:
+            # SSE-KMS buckets: the key, only as S3 uses it on the app's behalf.
+            statements.append({"Sid": "UseTheBucketKeysThroughS3", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                               "Resource": keys, "Condition": {"StringEquals": {"kms:ViaService": "s3.%s.amazonaws.com" % region}}})
+        if wanted.get("mail"):
+            # SES authorizes sending on the identity the From address belongs to: only the platform's.
+            statements.append({"Sid": "SendMailFromThePlatformIdentity", "Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+                               "Resource": mail_identity_arn})
+        identities.append({"name": "app-" + app["name"], "namespace": namespace, "service_account": app["name"],
+                           "policy": {"Version": "2012-10-17", "Statement": statements}})
+    return identities
+
+
 class FilterModule(object):
     """Workload identity filters."""
 
     def filters(self):
-        return {"workload_identities": workload_identities}
+        return {"workload_identities": workload_identities, "app_identities": app_identities}

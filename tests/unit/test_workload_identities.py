@@ -33,9 +33,15 @@ SPEC = {
     "eks": {"version": "1.35", "node_groups": [{"name": "general"}], "workload_identity": "irsa"},
     "log_storage": {"kms_key_arn": "arn:aws:kms:%s:%s:key/12345678-abcd-1234-abcd-123456789012" % (REGION, ACCOUNT)},
     "observability": {"metrics": {}},
+    "registry": {"repositories": [{"name": "web"}]},
+    "dns": {"zone": "lint.example.com"},
+    "buckets": {"uploads": {}, "backups": {}, "sealed": {"kms_key_arn": "arn:aws:kms:%s:%s:key/0000aaaa-abcd-1234-abcd-123456789012" % (REGION, ACCOUNT)}},
+    "mail": {"domain": "mail.lint.example.com"},
     "kubernetes": {"delivery": "render", "render_dir": "/tmp/lint", "gitops": "flux", "observability": {"redis_exporter": False},
-                   "addons": {"ingress": "alb", "external_secrets": True,
-                              "karpenter": {"enabled": True, "interruption_queue": "lint-dev-interruptions"}}},
+                   "addons": {"ingress": "alb", "external_secrets": True, "external_dns": True,
+                              "karpenter": {"enabled": True, "interruption_queue": "lint-dev-interruptions"}},
+                   "apps": [{"name": "web", "image": "web", "tag": "1.0.0", "identity": {"buckets": ["uploads", "sealed"], "mail": True}},
+                            {"name": "worker", "image": "web", "tag": "1.0.0"}]},
 }
 # The outputs of the layers built before workload_roles, as they publish them.
 OUTPUTS = {
@@ -43,6 +49,7 @@ OUTPUTS = {
     "log_storage_outputs": {"bucket_name": "lint-dev-loki"},
     "network_outputs": {"vpc_id": "vpc-0123456789abcdef0"},
     "eks_outputs": {"cluster_name": "lint-dev", "node_role_arn": "arn:aws:iam::%s:role/lint-dev-node" % ACCOUNT},
+    "dns_outputs": {"zone_id": "Z0123456789ABCDEFGHIJ"},
     "workload_roles_account_id": ACCOUNT,
     "workload_roles_cluster_name": "lint-dev",
 }
@@ -78,7 +85,8 @@ def test_every_shipped_contribution_file_is_in_the_registry():
 
 
 def test_the_folded_list_has_every_component_in_build_order():
-    assert [identity["name"] for identity in FOLDED] == ["alloy", "loki", "aws_load_balancer_controller", "external_secrets", "karpenter"]
+    assert [identity["name"] for identity in FOLDED] == ["alloy", "loki", "aws_load_balancer_controller", "external_secrets", "karpenter",
+                                                         "external_dns", "app-web"]
     assert (BY_NAME["loki"]["namespace"], BY_NAME["loki"]["service_account"]) == ("observability", "loki")
     # The service accounts roles/cluster_addons renders for the controllers.
     assert [(BY_NAME[name]["namespace"], BY_NAME[name]["service_account"]) for name in ("aws_load_balancer_controller", "external_secrets", "karpenter")] \
@@ -117,7 +125,7 @@ def test_each_policy_is_non_empty_and_parliament_clean(name):
         assert statement.get("Action") and statement.get("Resource"), (name, statement)
     text = json.dumps(policy)
     assert "{{" not in text and "::" not in text.replace("::image", "").replace("::snapshot", "").replace("::parameter", "") \
-        .replace("iam::", "").replace("s3:::", ""), text
+        .replace("iam::", "").replace("s3:::", "").replace("route53:::", ""), text
     analyzed = parliament.analyze_policy_string(text, include_community_auditors=True)
     assert [(finding.issue, finding.detail) for finding in analyzed.findings if _unexpected(name, finding)] == [], name
 
@@ -143,9 +151,37 @@ def test_policies_are_scoped_to_the_platform():
     assert any("vpc/vpc-0123456789abcdef0" in json.dumps(statement) for statement in alb)
 
 
+def test_external_dns_changes_records_in_the_platform_zone_only():
+    zone = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"
+    statements = BY_NAME["external_dns"]["policy"]["Statement"]
+    assert (BY_NAME["external_dns"]["namespace"], BY_NAME["external_dns"]["service_account"]) == ("external-dns", "external-dns")
+    assert [(s["Action"], s["Resource"]) for s in statements] == [
+        (["route53:ChangeResourceRecordSets"], zone),
+        (["route53:ListResourceRecordSets", "route53:ListTagsForResource", "route53:ListTagsForResources"], zone),
+        (["route53:ListHostedZones"], "*")]
+
+
+def test_an_app_identity_may_use_its_buckets_objects_and_send_from_the_platform_identity_only():
+    web = BY_NAME["app-web"]
+    assert (web["namespace"], web["service_account"]) == ("queue-system", "web")
+    statements = dict((s["Sid"], s) for s in web["policy"]["Statement"])
+    assert statements["PutAndGetObjectsOfItsBuckets"]["Action"] == ["s3:PutObject", "s3:GetObject"]
+    assert statements["PutAndGetObjectsOfItsBuckets"]["Resource"] == ["arn:aws:s3:::lint-dev-uploads/*", "arn:aws:s3:::lint-dev-sealed/*"]
+    assert statements["UseTheBucketKeysThroughS3"]["Resource"] == [SPEC["buckets"]["sealed"]["kms_key_arn"]]
+    assert statements["UseTheBucketKeysThroughS3"]["Condition"] == {"StringEquals": {"kms:ViaService": "s3.%s.amazonaws.com" % REGION}}
+    assert statements["SendMailFromThePlatformIdentity"]["Resource"] == "arn:aws:ses:%s:%s:identity/mail.lint.example.com" % (REGION, ACCOUNT)
+    assert "backups" not in json.dumps(web) and "worker" not in json.dumps(FOLDED)
+    # Without mail, no SES statement; without an identity, no role.
+    spec = copy.deepcopy(SPEC)
+    spec["kubernetes"]["apps"][0]["identity"] = {"buckets": ["uploads"]}
+    folded = dict((identity["name"], identity) for identity in workload_identities(*render(spec)))
+    assert [s["Sid"] for s in folded["app-web"]["policy"]["Statement"]] == ["PutAndGetObjectsOfItsBuckets"]
+
+
 def test_only_what_the_spec_turns_on_is_folded():
     spec = copy.deepcopy(SPEC)
     spec["kubernetes"]["addons"] = {"ingress": "nginx", "external_secrets": False}
+    spec["kubernetes"]["apps"] = [{"name": "web", "image": "web", "tag": "1.0.0"}]
     del spec["log_storage"]
     spec["kubernetes"]["observability"] = {"enabled": False, "redis_exporter": False}
     outputs = dict(OUTPUTS, log_storage_outputs={})

@@ -14,6 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.gameops.platform.plugins.module_utils import aws_rules
+from ansible_collections.gameops.platform.plugins.module_utils import monitoring_spec
 
 DELIVERY_MODES = ("apply", "render")
 GITOPS_TOOLS = ("flux", "argocd")
@@ -227,7 +228,8 @@ def _observability(observability, sections, errors):
         errors.append("%s.alloy_replicas: %d; run at least 1" % (field, observability["alloy_replicas"]))
     if observability["redis_exporter"] and observability["enabled"] and not sections.get("cache"):
         errors.append("%s.redis_exporter: needs platform.cache (the Valkey it scrapes)" % field)
-    return dict(observability, loki_retention_days=retention)
+    in_cluster = monitoring_spec.check_in_cluster(observability["in_cluster"], observability, errors)
+    return dict(observability, loki_retention_days=retention, in_cluster=in_cluster)
 
 
 def check_kubernetes(kubernetes, sections, errors):

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from ansible_collections.gameops.platform.plugins.module_utils import grafana_dashboards as source
+from ansible_collections.gameops.platform.plugins.module_utils import monitoring_spec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DASHBOARDS = os.path.join(ROOT, "roles", "grafana", "files", "dashboards")
@@ -61,10 +62,12 @@ def check_rules(promtool, tmp_path, rules):
     return subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False)
 
 
-def test_the_layout_is_two_folders_of_dashboards():
+def test_the_layout_is_three_folders_of_dashboards():
     found = sorted(("/".join(item.folder_path), item.uid) for item in loaded())
-    assert found == [("Platform", "eks-cluster"), ("Platform", "platform-logs"), ("Queue Infra", "queue-system"), ("Queue Infra", "valkey")]
-    assert [folder.title for folder in source.folders_of(loaded()).values()] == ["Platform", "Queue Infra"]
+    assert found == [("Platform", "eks-cluster"), ("Platform", "platform-logs"), ("PlayCode", "playcode-application"),
+                     ("PlayCode", "playcode-database"), ("PlayCode", "playcode-infrastructure"),
+                     ("Queue Infra", "queue-system"), ("Queue Infra", "valkey")]
+    assert [folder.title for folder in source.folders_of(loaded()).values()] == ["Platform", "PlayCode", "Queue Infra"]
 
 
 def test_every_dashboard_is_an_export_whose_inputs_map_to_our_data_sources():
@@ -132,3 +135,47 @@ def test_the_logs_dashboard_reads_loki():
     log_panels = [panel for panel in panels(logs.dashboard) if panel["type"] == "logs"]
     assert log_panels and all(panel["datasource"] == {"type": "loki", "uid": "loki"} for panel in log_panels)
     assert all(target["expr"].startswith("{") for panel in log_panels for target in panel["targets"])
+
+
+# Seed 001's monitoring table: each dashboard and the panels it lists (by the metric each reads).
+SEED_001_PANELS = {
+    "playcode-application": {
+        "HTTP request rate": "http_request_duration_seconds_count", "HTTP latency p50 / p95 / p99": "http_request_duration_seconds_bucket",
+        "WebSocket connections": "playcode_websocket_connections", "Game sessions": "playcode_game_sessions_active",
+        "Players online": "playcode_players_online", "Authentication attempts": "playcode_auth_attempts_total",
+        "Heap used / total": "nodejs_heap_size_used_bytes", "Event loop lag p99": "nodejs_eventloop_lag_p99_seconds"},
+    "playcode-infrastructure": {
+        "Pod CPU": "container_cpu_usage_seconds_total", "Pod memory": "container_memory_working_set_bytes",
+        "Container restarts": "kube_pod_container_status_restarts_total", "HPA replicas": "kube_horizontalpodautoscaler_status_current_replicas",
+        "Network I/O": "container_network_receive_bytes_total", "Volume usage": "kubelet_volume_stats_used_bytes",
+        "Node CPU": "node_cpu_seconds_total", "Node memory": "node_memory_MemAvailable_bytes"},
+    "playcode-database": {
+        "MongoDB connections": "mongodb_connections", "MongoDB operations": "mongodb_op_counters_total", "MongoDB memory": "mongodb_memory",
+        "MongoDB storage": "mongodb_dbstats_storageSize", "Redis memory": "redis_memory_used_bytes", "Redis clients": "redis_connected_clients",
+        "Redis commands": "redis_commands_processed_total", "Redis hit ratio": "redis_keyspace_hits_total",
+        "Query latency p95": "playcode_db_query_duration_seconds_bucket"},
+}
+
+
+def in_cluster_loaded():
+    """The source tree as the in-cluster Grafana gets it: the same files, inputs mapped to its provisioned data sources."""
+    return dict((item.uid, item) for item in source.load(source.read_directory(DASHBOARDS), monitoring_spec.DATASOURCES))
+
+
+def test_seed_001s_three_dashboards_have_the_panels_the_seed_lists():
+    dashboards = in_cluster_loaded()
+    assert [dashboards[uid].title for uid in sorted(SEED_001_PANELS)] == ["Application", "Database", "Infrastructure"]
+    for uid, wanted in SEED_001_PANELS.items():
+        by_title = dict((panel["title"], panel) for panel in panels(dashboards[uid].dashboard) if panel["type"] != "row")
+        for title, metric in wanted.items():
+            assert title in by_title, (uid, title, sorted(by_title))
+            assert any(metric in target["expr"] for target in by_title[title]["targets"]), (uid, title, metric)
+        # Mapped for the in-cluster Grafana: every query reads its provisioned Prometheus.
+        assert {found for _where, found, _query in queries(dashboards[uid].dashboard)} == {"prometheus"}
+
+
+def test_the_in_cluster_dashboards_are_known_to_preflight_and_not_sent_to_amg():
+    assert {"playcode-application", "playcode-database", "playcode-infrastructure"} <= set(monitoring_spec.known_dashboards())
+    amg_vars = yaml.safe_load(open(os.path.join(ROOT, "roles", "grafana", "vars", "main.yml"), encoding="utf-8"))
+    assert amg_vars["grafana_in_cluster_folders"] == ["PlayCode"]
+    assert sorted(folder for folder in os.listdir(DASHBOARDS) if folder in amg_vars["grafana_in_cluster_folders"]) == ["PlayCode"]

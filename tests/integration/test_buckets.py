@@ -5,13 +5,14 @@ to change, runs alone with `--tags buckets` reading the network's outputs back f
 tears down leaving nothing tagged.
 """
 
+import copy
 import json
 import os
 
 import boto3
 import pytest
 
-from test_site import changed_tasks, playbook, recap
+from test_site import changed_tasks, mutating_calls, playbook, read_plan, recap
 # local_emulator is a fixture, used by name.
 from test_site import local_emulator  # noqa: F401  pylint: disable=unused-import
 
@@ -31,9 +32,27 @@ def s3(endpoint):
     return boto3.client("s3", endpoint_url=endpoint, region_name="ap-northeast-2", aws_access_key_id="emulator", aws_secret_access_key="emulator")
 
 
+def plan_lines(output, layer):
+    """The plan's lines of one layer (plugins/callback/plan.py), without its heading."""
+    text = output.split("PLAN " + "*" * 70)[-1]
+    return [line.strip() for line in text.splitlines() if line.startswith("  ") and " %s  " % layer in line]
+
+
 def test_buckets_converge_twice_run_alone_and_tear_down(local_emulator):  # noqa: F811
     settings, state_dir, endpoint = local_emulator
+    log = os.path.join(state_dir, "requests.jsonl")
     extra = dict(settings, platform=PLATFORM)
+    # On a fresh account: each bucket, its CORS and each lifecycle rule a creation; nothing left unchecked.
+    plan_json = os.path.join(state_dir, "plan.json")
+    fresh = playbook("site.yml", extra, "--check", "--diff", plan_json=plan_json)
+    assert fresh.returncode == 0, fresh.stdout[-3000:]
+    planned = read_plan(plan_json)
+    assert sorted((r["action"], r["type"], r["name"]) for r in planned["resources"] if r["layer"] == "buckets") == [
+        ("+", "s3 bucket", "playcode-local-backups"), ("+", "s3 bucket", "playcode-local-uploads"), ("+", "s3 cors", "playcode-local-uploads"),
+        ("+", "s3 lifecycle", "playcode-local-backups: archive"), ("+", "s3 lifecycle", "playcode-local-backups: expire")]
+    assert [r for r in planned["unchecked"] if r["layer"] == "buckets"] == []
+    assert mutating_calls(log, 0) == []
+
     first = playbook("site.yml", extra)
     assert first.returncode == 0, first.stdout[-3000:]
     client = s3(endpoint)
@@ -60,6 +79,23 @@ def test_buckets_converge_twice_run_alone_and_tear_down(local_emulator):  # noqa
 
     second = playbook("site.yml", extra)
     assert second.returncode == 0 and recap(second.stdout)["changed"] == 0, changed_tasks(second.stdout)
+
+    # Built as the spec says: the check plans nothing. Then one lifecycle rule, the CORS and the versioning change.
+    same = playbook("site.yml", extra, "--check", "--diff")
+    assert same.returncode == 0 and plan_lines(same.stdout, "buckets") == [], same.stdout[-3000:]
+    changed = copy.deepcopy(PLATFORM)
+    changed["buckets"]["backups"]["lifecycle"][0]["expiration_days"] = 30
+    changed["buckets"]["uploads"]["cors"][0]["max_age_seconds"] = 600
+    changed["buckets"]["uploads"]["versioning"] = True
+    mark = len(mutating_calls(log, 0))
+    check = playbook("site.yml", dict(settings, platform=changed), "--check", "--diff")
+    assert check.returncode == 0, check.stdout[-3000:]
+    assert mutating_calls(log, 0)[mark:] == []
+    assert plan_lines(check.stdout, "buckets") == [
+        "~   buckets  s3 bucket playcode-local-uploads  (versioning: False -> True)",
+        "~   buckets  s3 cors playcode-local-uploads  (rules.0.max_age_seconds: 3000 -> 600)",
+        "~   buckets  s3 lifecycle playcode-local-backups: expire  (expiration.days: 90 -> 30)"], check.stdout[-3000:]
+    assert "Plan: 0 to add, 3 to change, 0 to destroy." in check.stdout
 
     alone = playbook("site.yml", extra, "--tags", "buckets")
     assert alone.returncode == 0 and recap(alone.stdout)["changed"] == 0, changed_tasks(alone.stdout)

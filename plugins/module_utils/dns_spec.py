@@ -47,6 +47,26 @@ def in_zone(name, zone):
     return name == zone or name.endswith("." + zone)
 
 
+def covers(names, host):
+    """Whether a certificate with these names serves host (a wildcard covers one label, as TLS matches)."""
+    return any(name == host or (name.startswith("*.") and "." in host and host.split(".", 1)[1] == name[2:]) for name in names)
+
+
+def host_problem(host, platform):
+    """What keeps an ingress host from being served with the platform's zone and ingress certificate; None if nothing."""
+    problem = _name_problem(host)
+    if problem:
+        return problem
+    zone = (platform.get("dns") or {}).get("zone")
+    if zone and not in_zone(host, normalized_name(zone)):
+        return "is outside the zone %s (platform.dns.zone)" % zone
+    for key, certificate in (platform.get("certificates") or {}).items():
+        names = [normalized_name(certificate["domain_name"])] + [normalized_name(n) for n in certificate["subject_alternative_names"]]
+        if certificate["ingress"] and not covers(names, host):
+            return "is not a name of the ingress certificate (platform.certificates.%s: %s)" % (key, ", ".join(names))
+    return None
+
+
 def _record_name(name, zone):
     """A record's name as Route 53 keeps it: '@' or '' is the apex, a name outside the zone is relative to it."""
     name = normalized_name(name)

@@ -10,7 +10,7 @@ __metaclass__ = type
 import os
 import re
 
-from ansible_collections.gameops.platform.plugins.module_utils import aws_rules
+from ansible_collections.gameops.platform.plugins.module_utils import aws_rules, dns_spec
 
 # Grafana versions Amazon Managed Grafana offers for new workspaces (ListVersions), oldest first.
 # The amg_workspace module asks ListVersions again at run time; this list lets preflight refuse early.
@@ -105,6 +105,21 @@ def _check_dashboard_dirs(dirs, field, errors):
                 field, index, directory, "" if os.path.isabs(path) else " (relative to %s, where ansible-playbook runs)" % os.getcwd()))
 
 
+def _check_loki_host(host, platform, field, errors):
+    """AMG reaches Loki through the apps' ALB (kubernetes layer), so that path must exist and the name be served."""
+    kubernetes = platform.get("kubernetes")
+    if not kubernetes:
+        errors.append("%s: Loki is served by the kubernetes layer; add platform.kubernetes or leave loki_host empty" % field)
+    elif (kubernetes.get("addons") or {}).get("ingress") != "alb":
+        errors.append("%s: AMG reaches Loki through the ALB; needs platform.kubernetes.addons.ingress alb, not %r"
+                      % (field, (kubernetes.get("addons") or {}).get("ingress")))
+    elif not (kubernetes.get("observability") or {}).get("enabled", True):
+        errors.append("%s: needs the observability stack (platform.kubernetes.observability.enabled), which runs Loki" % field)
+    problem = dns_spec.host_problem(host, platform)
+    if problem:
+        errors.append("%s: %r %s" % (field, host, problem))
+
+
 def check_grafana(grafana, platform, errors):
     """Check the grafana section (already type-checked) and return it normalized."""
     platform_id = platform["id"]
@@ -130,6 +145,9 @@ def check_grafana(grafana, platform, errors):
     aws_rules.check_unique(grafana["notification_sns_topic_arns"], field + ".notification_sns_topic_arns", "the topic", errors)
     _check_dashboard_dirs(grafana["dashboard_dirs"], field, errors)
     _check_permissions(grafana, errors)
+    loki_host = dns_spec.normalized_name(grafana["loki_host"])
+    if loki_host:
+        _check_loki_host(loki_host, platform, field + ".loki_host", errors)
     role = platform_id + GRAFANA_ROLE_SUFFIX
     problem = aws_rules.iam_role_name_problem(role)
     if problem:
@@ -138,4 +156,4 @@ def check_grafana(grafana, platform, errors):
     name = grafana["workspace_name"] or platform_id
     if not re.match(r"^[a-zA-Z0-9-._~]{1,255}$", name):
         errors.append("%s.workspace_name: %r must be 1-255 letters, digits, '-', '.', '_' or '~'" % (field, name))
-    return dict(grafana, version=version, workspace_name=name)
+    return dict(grafana, version=version, workspace_name=name, loki_host=loki_host)

@@ -21,12 +21,12 @@ from conftest import ROOT, free_port
 from aws_emulator import requestlog
 
 
-def playbook(playbook_name, emulator_vars, *extra, plan_json=None):
+def playbook(playbook_name, emulator_vars, *extra, plan_json=None, inventory="inventories/local"):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     if plan_json:
         env["GAMEOPS_PLAN_JSON"] = plan_json  # the plan callback's JSON (plugins/callback/plan.py)
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook_name,
-               "-i", "inventories/local", "-e", json.dumps(emulator_vars), *extra]
+               "-i", inventory, "-e", json.dumps(emulator_vars), *extra]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 

@@ -26,3 +26,24 @@ def wait_timeout_expression():
 def test_node_group_wait_covers_a_rolling_update(max_size, configured, expected):
     templar = Templar(loader=DataLoader(), variables={"eks_wait_timeout": configured, "item": {"max_size": max_size}})
     assert int(templar.template(trust_as_template(wait_timeout_expression()))) == expected
+
+
+def wait_condition():
+    with open(os.path.join(ROOT, "roles", "eks", "tasks", "compute.yml"), encoding="utf-8") as handle:
+        tasks = yaml.safe_load(handle)
+    [task] = [task for task in tasks if task["name"] == "Wait for the node groups"]
+    return task["when"]
+
+
+@pytest.mark.parametrize("started, waits", [
+    ({"changed": False, "nodegroup": {"status": "ACTIVE"}}, False),  # a no-op converge: nothing to wait for
+    ({"changed": True, "nodegroup": {"status": "ACTIVE"}}, True),  # an update was just sent
+    ({"changed": False, "nodegroup": {"status": "UPDATING"}}, True),  # another run's update is still rolling
+    ({"changed": True, "nodegroup": {}}, True),  # check mode on a fresh account: nothing to read
+])
+def test_node_groups_are_waited_for_unless_found_active_and_unchanged(started, waits):
+    variables = {"eks_nodegroups_started": {"results": [{"changed": False, "nodegroup": {"status": "ACTIVE"}}, started]},
+                 "eks_nodegroup_index": 1}
+    templar = Templar(loader=DataLoader(), variables=variables)
+    expression = "{{ %s }}" % wait_condition().strip()
+    assert templar.template(trust_as_template(expression)) is waits

@@ -21,7 +21,8 @@ description:
   - >-
     A resource is a changed task result (each item of a loop on its own) of a task in a layer: the layer is
     the tag playbooks/site.yml and playbooks/teardown.yml apply to a layer's tasks, or else the role's name.
-    Tasks outside a layer (preflight, the lock, the outputs file) are not resources.
+    Tasks outside a layer (preflight, the lock, the outputs file) are not resources. The layers the spec no
+    longer has (their C(dropped) step, which removes what they left) are listed after the others.
   - >-
     Its action comes from the result. C(-/+) replace when the result has a true C(replaced) or C(replace)
     key, or its diff a true C(replace) key. Otherwise from the diff's C(before) and C(after): C(before)
@@ -39,7 +40,8 @@ description:
     shows its creations; a skipped C(include_tasks) of a plain file name is read from the role's tasks
     directory as written (templated file names as for C(state=present): C({{ x_state }}.yml) is
     C(present.yml); the collection's roles it includes are followed too), and each module task in it (not
-    builtin, not C(_info), prune or lock, not C(state: absent)) is a C(+), named from its arguments when
+    builtin, not C(_info), prune or lock, not C(state: absent), not a C(wait: true) of a module an earlier task
+    of the file already creates with) is a C(+), named from its arguments when
     they are not templated, else by its task name. A task skipped because its module has no check mode is listed with C(?) and not
     counted; roles read such resources themselves in check mode.
   - >-
@@ -87,7 +89,7 @@ from ansible.plugins.callback import CallbackBase
 
 # Task arguments that name what a module manages, most specific first.
 NAME_KEYS = ("name", "cluster_name", "bucket", "replication_group_id", "repository_name", "workspace_alias",
-             "alias", "role_name", "domain_name", "zone", "record", "nodegroup_name", "addon_name",
+             "alias", "role_name", "domain_name", "domain", "zone", "record", "nodegroup_name", "addon_name",
              "secret_name", "key", "namespace", "dest", "path", "id")
 # Skipped by the condition site.yml applies to a step whose needs published nothing (playbooks/site.yml).
 NEEDS_CONDITION = "ansible.builtin.varnames"
@@ -218,8 +220,11 @@ def planned_creations(directory, filename, seen=None):
                 role_tasks = os.path.join(os.path.dirname(os.path.dirname(directory)), args["name"].split(".")[-1], "tasks")
                 creations.extend(planned_creations(role_tasks, str(args.get("tasks_from", "main")) + ".yml", seen))
             elif action and "." in action and not action.startswith("ansible.builtin.") and not PLANLESS.search(action):
-                if str(args.get("state", "present")) != "absent":
-                    creations.append((action.split(".")[-1].replace("_", " "), resource_name(args, {}, task.get("name", action))))
+                kind = action.split(".")[-1].replace("_", " ")
+                # A task that waits for what an earlier task of the same module started is no second resource.
+                waits = args.get("wait") is True and any(planned == kind for planned, _name in creations)
+                if str(args.get("state", "present")) != "absent" and not waits:
+                    creations.append((kind, resource_name(args, {}, task.get("name", action))))
 
     walk(tasks)
     return creations
@@ -269,7 +274,10 @@ class CallbackModule(CallbackBase):
     def record(self, result, item=False):
         task, outcome = result._task, result._result
         if task.action in ("gameops.platform.platform_spec", "platform_spec"):
-            self.layers = list(outcome.get("plan", {}).get("layers", []))
+            plan = outcome.get("plan", {})
+            # The layers the spec no longer has come last: what their dropped step removes is a - in the plan.
+            dropped = [step.get("layer") for step in plan.get("dropped", []) if isinstance(step, dict)]
+            self.layers = list(plan.get("layers", [])) + [layer for layer in dropped if layer not in plan.get("layers", [])]
             self.built = self.built_layers((getattr(result, "_task_fields", None) or {}).get("args", {}).get("outputs_file"))
             return
         if not item and "results" in outcome:

@@ -202,16 +202,18 @@ def test_a_skipped_include_plans_the_modules_its_files_would_run(plan, tmp_path)
         "- name: Read it\n  amazon.aws.eks_cluster_info:\n    name: x\n"
         "- name: Remember\n  ansible.builtin.set_fact:\n    x: 1\n"
         "- name: Old node group gone\n  gameops.platform.eks_nodegroup:\n    name: old\n    state: absent\n"
-        "- name: Ensure the node role\n  amazon.aws.iam_role:\n    name: queue-nodes\n")
+        "- name: Ensure the node role\n  amazon.aws.iam_role:\n    name: queue-nodes\n"
+        "- name: Wait for the cluster\n  gameops.platform.eks_cluster:\n    name: '{{ eks_cluster_name }}'\n    wait: true\n"
+        "- name: Wait for a cluster never started here\n  gameops.platform.eks_nodegroup:\n    name: general\n    wait: true\n")
     task = Task("ansible.builtin.include_tasks", ["eks"], {"_raw_params": "start.yml"})
     task._role = Role(str(tmp_path / "eks"))
     needs = {"skipped": True, "false_condition": "query('ansible.builtin.varnames', '^(network)_outputs$') | length == 1"}
     plugin.v2_runner_on_skipped(Result(task, needs))
     printed, written = end(plugin, lines, path)
     assert [(r["action"], r["type"], r["name"]) for r in written["resources"]] == [
-        ("+", "eks addon", "vpc-cni"), ("+", "eks cluster", "Ensure the EKS cluster"), ("+", "helm", "Install the chart"),
-        ("+", "iam role", "queue-nodes"), ("+", "k8s", "queue-api")]
-    assert printed[-1] == "Plan: 5 to add, 0 to change, 0 to destroy."
+        ("+", "eks addon", "vpc-cni"), ("+", "eks cluster", "Ensure the EKS cluster"), ("+", "eks nodegroup", "general"),
+        ("+", "helm", "Install the chart"), ("+", "iam role", "queue-nodes"), ("+", "k8s", "queue-api")]
+    assert printed[-1] == "Plan: 6 to add, 0 to change, 0 to destroy."
 
 
 def test_changes_without_a_diff_are_creations_in_layers_never_built(monkeypatch, tmp_path):
@@ -227,3 +229,17 @@ def test_changes_without_a_diff_are_creations_in_layers_never_built(monkeypatch,
     ok(plugin, "amazon.aws.route53_zone", "eks", {}, zone="local.example.com")
     _printed, written = end(plugin, lines, tmp_path / "plan.json")
     assert [(r["layer"], r["action"]) for r in written["resources"]] == [("network", "~"), ("eks", "+")]
+
+
+def test_a_dropped_layer_s_removals_are_listed_after_the_present_layers(monkeypatch, tmp_path):
+    monkeypatch.setattr(context, "CLIARGS", {"check": True})
+    lines = Lines()
+    plugin = callback_loader.get("gameops.platform.plan", display=lines)
+    plugin.set_options(direct={"json_path": str(tmp_path / "plan.json")})
+    plan = {"layers": ["network", "dns"], "dropped": [{"layer": "mail", "role": "gameops.platform.mail", "tasks_from": "dropped"}]}
+    plugin.v2_runner_on_ok(Result(Task("gameops.platform.platform_spec"), {"plan": plan}))
+    ok(plugin, "gameops.platform.ses_email_identity", "mail",
+       {"diff": {"before": {"domain": "mail.example.com", "tags": {}}, "after": {}}}, domain="mail.example.com")
+    printed, written = end(plugin, lines, tmp_path / "plan.json")
+    assert printed[2:] == ["mail:", "  -   mail  ses email identity mail.example.com", "Plan: 0 to add, 0 to change, 1 to destroy."]
+    assert written["summary"] == {"add": 0, "change": 0, "destroy": 1}

@@ -25,6 +25,8 @@ MAX_ACM_NAMES = 100
 # Route 53 makes the apex SOA and NS records itself and refuses a second SOA.
 APEX_MANAGED = ("SOA", "NS")
 MAX_TTL = 2147483647
+# The dns layer writes a TXT marker at _gameops-<type>.<name> beside each record (module_utils/prune.py).
+MARKER_PREFIX = "_gameops-"
 
 
 def _name_problem(name, label=LABEL, wildcard=False):
@@ -108,6 +110,12 @@ def check_dns(dns, platform, errors):
             errors.append("%s.name: %r %s" % (where, record["name"], problem))
         elif not in_zone(name, zone):
             errors.append("%s.name: %r is not in the zone %s" % (where, record["name"], zone))
+        if not problem and name.split(".")[0].startswith(MARKER_PREFIX):
+            errors.append("%s.name: %r: names starting with %s are the ownership markers of the records the collection writes"
+                          % (where, record["name"], MARKER_PREFIX))
+        elif not problem and len("%s%s.%s" % (MARKER_PREFIX, record["type"], name)) > MAX_NAME:
+            errors.append("%s.name: %r leaves no room for its ownership marker, %s%s.<name>: give at most %d characters"
+                          % (where, record["name"], MARKER_PREFIX, record["type"].lower(), MAX_NAME - len(MARKER_PREFIX) - len(record["type"]) - 1))
         if name == zone and record["type"] in APEX_MANAGED:
             errors.append("%s.type: Route 53 makes the zone's own %s record" % (where, record["type"]))
         if name == zone and record["type"] == "CNAME":

@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -172,6 +174,85 @@ def remove_certificate(client, name, params):
         pass
 
 
+# Route 53: records take no tags. Each record the dns layer writes has an ownership marker beside it, a TXT record
+# at _gameops-<type>.<name> whose value names the platform and the layer: external-dns's TXT registry does the
+# same (at a prefixed name because a CNAME allows no other record at its name, with the type in it because one name
+# can hold an A and an AAAA). Our own prefix and heritage keep its markers and ours apart. Only a marker that says
+# it is ours makes a record prunable; a record without one (external-dns's, ACM's, the mail layer's, made by hand)
+# is never touched.
+MARKER_PREFIX = "_gameops-"
+MARKER_LABEL = re.compile(r"^_gameops-([a-z0-9]+)$")
+MARKER_HERITAGE = "gameops"
+
+
+def marker_name(name, record_type):
+    return "%s%s.%s" % (MARKER_PREFIX, record_type.lower(), name)
+
+
+def marker_value(platform_id, layer):
+    """A TXT value as Route 53 takes it: a character string in double quotes."""
+    return '"heritage=%s,gameops/platform=%s,gameops/layer=%s"' % (MARKER_HERITAGE, platform_id, layer)
+
+
+def marker_tags(values):
+    """The tags a marker's TXT values stand for ({} when none is ours): gameops:platform and gameops:layer."""
+    for value in values:
+        fields = dict(part.partition("=")[::2] for part in value.strip('"').split(","))
+        if fields.get("heritage") == MARKER_HERITAGE:
+            return {"gameops:platform": fields.get("gameops/platform", ""), "gameops:layer": fields.get("gameops/layer", "")}
+    return {}
+
+
+def record_name(name):
+    """A name as the spec gives it: Route 53 lists names with a trailing dot and escapes characters such as * (\\052)."""
+    return re.sub(r"\\(\d{3})", lambda match: chr(int(match.group(1), 8)), name).lower().rstrip(".")
+
+
+def record_sets(client, zone_id, name=None, record_type=None):
+    """The zone's record sets (those of one name and type when given), keyed by (name, type)."""
+    request = dict(HostedZoneId=zone_id)
+    if name:
+        request.update(StartRecordName=name, StartRecordType=record_type, MaxItems="100")
+        listed = client.list_resource_record_sets(aws_retry=True, **request)["ResourceRecordSets"]
+    else:
+        listed = client.get_paginator("list_resource_record_sets").paginate(**request).build_full_result()["ResourceRecordSets"]
+    found = {}
+    for record_set in listed:
+        key = (record_name(record_set["Name"]), record_set["Type"])
+        if not name or key == (record_name(name), record_type):
+            found.setdefault(key, []).append(record_set)
+    return found
+
+
+def find_records(client, params):
+    """Each marker in the zone: its record's key (`<name> <type>`, as the dns role names the spec's records)."""
+    zone = record_sets(client, params["hosted_zone_id"])
+    for (name, record_type), sets in sorted(zone.items()):
+        first, _dot, target = name.partition(".")
+        match = MARKER_LABEL.match(first)
+        if record_type != "TXT" or not match or not target:
+            continue
+        tags = marker_tags([record["Value"] for record_set in sets for record in record_set.get("ResourceRecords", [])])
+        if not tags:
+            continue
+        target_type = match.group(1).upper()
+        values = [record["Value"] for record_set in zone.get((target, target_type), []) for record in record_set.get("ResourceRecords", [])]
+        yield "%s %s" % (target, target_type), tags, dict(name=target, type=target_type, values=values, marker=name)
+
+
+def remove_record(client, key, params):
+    """The record and its marker in one change batch (Route 53 applies a batch whole or not at all)."""
+    name, record_type = key.rsplit(" ", 1)
+    marker = marker_name(name, record_type)
+    doomed = []
+    for found in (record_sets(client, params["hosted_zone_id"], name, record_type), record_sets(client, params["hosted_zone_id"], marker, "TXT")):
+        doomed.extend(record_set for sets in found.values() for record_set in sets)
+    if doomed:
+        client.change_resource_record_sets(aws_retry=True, HostedZoneId=params["hosted_zone_id"], ChangeBatch=dict(
+            Comment="gameops.platform prune: %s is no longer in the spec" % key,
+            Changes=[dict(Action="DELETE", ResourceRecordSet=record_set) for record_set in doomed]))
+
+
 KINDS = dict(
     ecr_repository=Kind("ecr", find_repositories, remove_repository, has_data=repository_has_images),
     s3_bucket=Kind("s3", find_buckets, remove_bucket, has_data=bucket_has_objects),
@@ -180,6 +261,7 @@ KINDS = dict(
     eks_access_entry=Kind("eks", find_access_entries, remove_access_entry, needs_cluster=True),
     acm_certificate=Kind("acm", find_certificates, remove_certificate),
     amp_rule_groups_namespace=Kind("amp", find_rule_groups_namespaces, remove_rule_groups_namespace),
+    route53_record=Kind("route53", find_records, remove_record),
 )
 
 

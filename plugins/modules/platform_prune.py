@@ -19,6 +19,12 @@ description:
   - A resource holding data (an ECR repository with images, an S3 bucket with objects or object versions)
     is removed only when its name is in O(confirmed); otherwise the module fails naming it, before
     removing anything. In check mode it only reports it (changed, diff, a warning).
+  - >-
+    Route 53 records (V(route53_record)) take no tags: each record the dns layer writes has an ownership marker, a TXT
+    record at C(_gameops-<type>.<name>) whose value (C("heritage=gameops,gameops/platform=<id>,gameops/layer=<layer>"))
+    stands for the tags C(gameops:platform) and C(gameops:layer). A record is found through its marker, named
+    C(<name> <TYPE>) (as O(keep) names it), and removed with its marker in one change batch; a record without a
+    marker of ours is never touched.
 author:
   - gameops.platform contributors (!UNKNOWN)
 options:
@@ -26,7 +32,7 @@ options:
     description: The kind of resource.
     type: str
     required: true
-    choices: [acm_certificate, amp_rule_groups_namespace, ecr_repository, eks_access_entry, eks_addon, eks_nodegroup, s3_bucket]
+    choices: [acm_certificate, amp_rule_groups_namespace, ecr_repository, eks_access_entry, eks_addon, eks_nodegroup, route53_record, s3_bucket]
   match_tags:
     description:
       - Tags a resource must carry to be the platform's, for example C(gameops:platform) and the platform's id.
@@ -35,8 +41,9 @@ options:
     required: true
   keep:
     description:
-      - Names to keep (principal ARNs for V(eks_access_entry), ARNs for V(acm_certificate)), or with O(key_tag) keys;
-        every other matching resource is removed.
+      - Names to keep (principal ARNs for V(eks_access_entry), ARNs for V(acm_certificate), C(<name> <TYPE>) for
+        V(route53_record), such as C(www.example.com CNAME)), or with O(key_tag) keys; every other matching resource is
+        removed.
     type: list
     elements: str
     default: []
@@ -54,6 +61,9 @@ options:
     type: str
   workspace_id:
     description: The AMP workspace of the rule groups namespaces. Required for V(amp_rule_groups_namespace).
+    type: str
+  hosted_zone_id:
+    description: The Route 53 hosted zone of the records. Required for V(route53_record).
     type: str
   confirmed:
     description:
@@ -112,6 +122,15 @@ EXAMPLES = r"""
     match_tags:
       gameops:platform: queue-infra-prod
     keep: [general]
+
+- name: Remove the records of the zone the spec no longer names (those with the platform's marker)
+  gameops.platform.platform_prune:
+    resource_type: route53_record
+    hosted_zone_id: Z0123456789ABCDEFGHIJ
+    match_tags:
+      gameops:platform: queue-infra-prod
+      gameops:layer: dns
+    keep: [www.example.com CNAME]
 """
 
 RETURN = r"""
@@ -190,6 +209,7 @@ def main():
             names=dict(type="list", elements="str", default=[]),
             cluster_name=dict(type="str"),
             workspace_id=dict(type="str"),
+            hosted_zone_id=dict(type="str"),
             confirmed=dict(type="list", elements="str", default=[]),
             key_tag=dict(type="str", no_log=False),
             remove_data=dict(type="bool", default=False),
@@ -198,7 +218,8 @@ def main():
         ),
         required_if=[("resource_type", "eks_nodegroup", ["cluster_name"]), ("resource_type", "eks_access_entry", ["cluster_name"]),
                      ("resource_type", "eks_addon", ["cluster_name"]),
-                     ("resource_type", "amp_rule_groups_namespace", ["workspace_id"])],
+                     ("resource_type", "amp_rule_groups_namespace", ["workspace_id"]),
+                     ("resource_type", "route53_record", ["hosted_zone_id"])],
         supports_check_mode=True,
     )
     if not module.params["match_tags"]:

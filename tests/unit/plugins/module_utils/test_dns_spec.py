@@ -74,6 +74,10 @@ def test_certificates_default_to_the_platform_region_and_start_right_after_the_z
         ({"zone": "example.com", "records": [{"name": "a", "type": "TXT", "ttl": -1, "values": ['"x"']}]}, "platform.dns.records[0].ttl: -1"),
         ({"zone": "example.com", "records": [{"name": "a", "type": "PTR", "values": ["x"]}]},
          "platform.dns.records[0].type: must be one of: A, AAAA, CNAME, TXT, MX, CAA, SRV, got: PTR"),
+        ({"zone": "example.com", "records": [{"name": "_gameops-a.www", "type": "TXT", "values": ['"x"']}]},
+         "platform.dns.records[0].name: '_gameops-a.www': names starting with _gameops- are the ownership markers"),
+        ({"zone": "example.com", "records": [{"name": ".".join(["a" * 60] * 3 + ["b" * 50]), "type": "CNAME", "values": ["b.example.org"]}]},
+         "leaves no room for its ownership marker, _gameops-cname.<name>: give at most 238 characters"),
     ],
 )
 def test_bad_zones_and_records_are_refused_with_their_path(dns, expected):

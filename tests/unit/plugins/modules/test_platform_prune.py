@@ -193,3 +193,60 @@ def test_remove_data_removes_what_holds_data_unasked(aws_env, prefix):
 def test_an_empty_match_tags_is_refused(aws_env, prefix):
     refused = run_module(platform_prune, ecr_args(prefix, match_tags={}))
     assert refused["failed"] is True and "match_tags" in refused["msg"]
+
+
+# Route 53: records carry no tags; the dns layer's marker (a TXT at _gameops-<type>.<name>) says whose a record is.
+DNS_OURS = {"gameops:platform": "p1", "gameops:layer": "dns"}
+
+
+def zone_with_records(records):
+    route53 = boto3.client("route53")
+    name = "z%s.example.com" % uuid.uuid4().hex[:6]
+    zone_id = route53.create_hosted_zone(Name=name, CallerReference=name)["HostedZone"]["Id"].split("/")[-1]
+    changes = [dict(Action="CREATE", ResourceRecordSet=dict(Name="%s.%s" % (record, name) if record else name, Type=kind, TTL=300,
+                                                             ResourceRecords=[dict(Value=value)]))
+               for record, kind, value in records]
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=dict(Changes=changes))
+    return zone_id, name
+
+
+def marker(platform, layer="dns"):
+    return '"heritage=gameops,gameops/platform=%s,gameops/layer=%s"' % (platform, layer)
+
+
+def record_keys(zone_id):
+    listed = boto3.client("route53").list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    return sorted("%s %s" % (item["Name"].rstrip(".").replace("\\052", "*"), item["Type"]) for item in listed if item["Type"] not in ("SOA", "NS"))
+
+
+def test_records_go_with_their_marker_only_when_the_marker_is_the_platforms(aws_env):
+    zone_id, zone = zone_with_records([
+        ("www", "CNAME", "queue.example.net"), ("_gameops-cname.www", "TXT", marker("p1")),
+        ("old", "A", "192.0.2.1"), ("_gameops-a.old", "TXT", marker("p1")),
+        ("*", "A", "192.0.2.9"), ("_gameops-a.*", "TXT", marker("p1")),
+        ("theirs", "A", "192.0.2.2"), ("_gameops-a.theirs", "TXT", marker("p2")),
+        ("mailer", "A", "192.0.2.3"), ("_gameops-a.mailer", "TXT", marker("p1", layer="mail")),
+        ("handmade", "A", "192.0.2.4"),
+        # external-dns's own registry record: not our heritage.
+        ("a-api", "TXT", '"heritage=external-dns,external-dns/owner=p1"'), ("api", "A", "192.0.2.5")])
+    args = dict(resource_type="route53_record", hosted_zone_id=zone_id, match_tags=DNS_OURS, keep=["www.%s CNAME" % zone])
+    before = record_keys(zone_id)
+    mark = aws_env.mark()
+    planned = run_module(platform_prune, args, check_mode=True, diff=True)
+    assert planned["removed"] == ["*.%s A" % zone, "old.%s A" % zone]
+    assert [(item["type"], item["after"]) for item in planned["ansible_facts"]["platform_prune_plan_resources"]] == [("route53 record", {})] * 2
+    assert planned["diff"][1]["before"]["values"] == ["192.0.2.1"]
+    assert aws_env.mutations_since(mark) == [] and record_keys(zone_id) == before
+
+    removed = run_module(platform_prune, args)
+    assert removed["changed"] is True and removed["removed"] == ["*.%s A" % zone, "old.%s A" % zone]
+    gone = {"old.%s A" % zone, "_gameops-a.old.%s TXT" % zone, "*.%s A" % zone, "_gameops-a.*.%s TXT" % zone}
+    assert record_keys(zone_id) == sorted(set(before) - gone)
+    again = run_module(platform_prune, args)
+    assert again["changed"] is False
+
+
+def test_a_marker_whose_record_was_removed_by_hand_goes_alone(aws_env):
+    zone_id, zone = zone_with_records([("_gameops-a.lost", "TXT", marker("p1"))])
+    removed = run_module(platform_prune, dict(resource_type="route53_record", hosted_zone_id=zone_id, match_tags=DNS_OURS))
+    assert removed["removed"] == ["lost.%s A" % zone] and record_keys(zone_id) == []

@@ -64,3 +64,39 @@ def test_mail_converges_twice_checks_and_tears_down(local_emulator):  # noqa: F8
     assert writes.count("DeleteEmailIdentity") == 1
     # The identity and its records go before the zone.
     assert writes.index("DeleteEmailIdentity") < writes.index("ChangeResourceRecordSets") < writes.index("DeleteHostedZone")
+
+
+def test_mail_leaving_the_spec_goes_by_tag_with_its_records(local_emulator):  # noqa: F811
+    settings, state_dir, endpoint = local_emulator
+    log = os.path.join(state_dir, "requests.jsonl")
+    fast = dict(PLATFORM, mail=dict(PLATFORM["mail"], wait=False))
+    first = playbook("site.yml", dict(settings, platform=fast))
+    assert first.returncode == 0, first.stdout[-3000:]
+    sesv2, route53 = client("sesv2", endpoint), client("route53", endpoint)
+    # Another platform's identity in the same account and region: never this platform's to remove.
+    other = "other." + ZONE
+    sesv2.create_email_identity(EmailIdentity=other, Tags=[{"Key": "gameops:platform", "Value": "someone-else"}])
+    tokens = sesv2.get_email_identity(EmailIdentity=DOMAIN)["DkimAttributes"]["Tokens"]
+    [zone] = [zone["Id"] for zone in route53.list_hosted_zones()["HostedZones"] if zone["Name"] == ZONE + "."]
+
+    def names():
+        return {record["Name"] for record in route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]}
+
+    dkim = {"%s._domainkey.%s." % (token, DOMAIN) for token in tokens}
+    assert dkim <= names()
+
+    no_mail = {key: value for key, value in fast.items() if key != "mail"}
+    mark = len(mutating_calls(log, 0))
+    check = playbook("site.yml", dict(settings, platform=no_mail), "--check", "--diff")
+    assert check.returncode == 0, check.stdout[-3000:]
+    assert mutating_calls(log, 0)[mark:] == []
+    assert "  -   mail  ses email identity %s" % DOMAIN in check.stdout, check.stdout[-3000:]
+    assert "Plan: 0 to add, 0 to change, 4 to destroy." in check.stdout, check.stdout[-3000:]
+
+    dropped = playbook("site.yml", dict(settings, platform=no_mail))
+    assert dropped.returncode == 0, dropped.stdout[-3000:]
+    assert [i["IdentityName"] for i in sesv2.list_email_identities()["EmailIdentities"]] == [other]
+    left = names()
+    assert not dkim & left and ZONE + "." in left
+    again = playbook("site.yml", dict(settings, platform=no_mail))
+    assert again.returncode == 0 and recap(again.stdout)["changed"] == 0, changed_tasks(again.stdout)

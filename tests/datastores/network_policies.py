@@ -94,3 +94,13 @@ def allowed(policies, source, destination, port, protocol="TCP"):
     """Whether a connection from source to destination:port is allowed (both ends' policies)."""
     return (_admits(policies, source, destination, port, protocol, "Egress")
             and _admits(policies, destination, source, port, protocol, "Ingress"))
+
+
+def ingress_allowed(policies, source, destination, port, protocol="TCP"):
+    """Whether the destination's side alone admits the connection (its namespace's ingress policies)."""
+    return _admits(policies, destination, source, port, protocol, "Ingress")
+
+
+def egress_allowed(policies, source, destination, port, protocol="TCP"):
+    """Whether the source's side alone lets the connection out (its namespace's egress policies)."""
+    return _admits(policies, source, destination, port, protocol, "Egress")

@@ -220,3 +220,28 @@ def test_the_evaluator_models_union_and_isolation():
     assert not network_policies.allowed([ingress_only, admit_b], b, a, 81)
     elsewhere = Pod("b", "other", {"app": "b"}, "10.1.0.3")
     assert not network_policies.allowed([ingress_only, admit_b], elsewhere, a, 80)
+
+
+def test_the_flows_hold_with_every_policy_of_the_tree(rendered):
+    """NetworkPolicies add up: with the apps' own policies in the same namespace, the seed's flows are still allowed
+    and the stores and exporters still admit no one else."""
+    everything, _text = build(rendered["tree"])
+    policies = [o for o in everything if o["kind"] == "NetworkPolicy"]
+    assert {"default-deny-all", "datastores-default-deny"} <= {o["metadata"]["name"] for o in policies}
+    for source, destination, port in sorted(SEED_FLOWS):
+        assert network_policies.allowed(policies, PODS[source], PODS[destination], port), (source, destination, port)
+    for (source, src), (destination, dst) in itertools.permutations(PODS.items(), 2):
+        for port in PORTS:
+            if destination in STORE_SIDE and (source, destination, port) not in SEED_FLOWS:
+                assert not network_policies.allowed(policies, src, dst, port), (source, destination, port)
+
+
+def test_each_end_alone_admits_only_the_seeds_flows(policies):
+    """Both ends are written: the stores' ingress alone, and the store side's egress alone, admit nothing else."""
+    for (source, src), (destination, dst) in itertools.permutations(PODS.items(), 2):
+        for port in PORTS:
+            expected = (source, destination, port) in SEED_FLOWS
+            if destination in STORE_SIDE:
+                assert network_policies.ingress_allowed(policies, src, dst, port) == expected, ("ingress", source, destination, port)
+            if source in STORE_SIDE or source == "app":
+                assert network_policies.egress_allowed(policies, src, dst, port) == expected, ("egress", source, destination, port)

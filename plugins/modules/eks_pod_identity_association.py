@@ -107,62 +107,13 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.gameops.platform.plugins.module_utils import eks
+from ansible_collections.gameops.platform.plugins.module_utils import pod_identity
 
 DIFF_KEYS = ("namespace", "service_account", "role_arn", "association_arn", "tags")
 
 
-def find_association(module, client):
-    """The association of the namespace and service account, described; None when there is none."""
-    params = module.params
-    listed = eks.paginate(client, "list_pod_identity_associations", clusterName=params["cluster_name"],
-                          namespace=params["namespace"], serviceAccount=params["service_account"])["associations"]
-    for summary in listed:
-        if (summary["namespace"], summary["serviceAccount"]) == (params["namespace"], params["service_account"]):
-            return client.describe_pod_identity_association(
-                aws_retry=True, clusterName=params["cluster_name"], associationId=summary["associationId"])["association"]
-    return None
-
-
-def describe(association):
-    if association is None:
-        return {}
-    result = eks.to_ansible(association)
-    result.setdefault("tags", {})
-    return result
-
-
 def diff_view(result):
     return dict((key, result.get(key)) for key in DIFF_KEYS) if result else {}
-
-
-def create_association(module, client):
-    params = module.params
-    if module.check_mode:
-        return dict(cluster_name=params["cluster_name"], namespace=params["namespace"], service_account=params["service_account"],
-                    role_arn=params["role_arn"], association_arn=None, tags=params["tags"] or {})
-    request = dict(clusterName=params["cluster_name"], namespace=params["namespace"], serviceAccount=params["service_account"],
-                   roleArn=params["role_arn"])
-    if params["tags"]:
-        request["tags"] = params["tags"]
-    return describe(client.create_pod_identity_association(aws_retry=True, **request)["association"])
-
-
-def update_association(module, client, before):
-    params = module.params
-    after = dict(before)
-    changed = params["role_arn"] != before["role_arn"]
-    if changed:
-        after["role_arn"] = params["role_arn"]
-        if not module.check_mode:
-            client.update_pod_identity_association(aws_retry=True, clusterName=params["cluster_name"],
-                                                   associationId=before["association_id"], roleArn=params["role_arn"])
-    tags_changed, after["tags"] = eks.ensure_tags(module, client, before["association_arn"], before["tags"],
-                                                  params["tags"], params["purge_tags"])
-    changed |= tags_changed
-    if changed and not module.check_mode:
-        after = describe(client.describe_pod_identity_association(
-            aws_retry=True, clusterName=params["cluster_name"], associationId=before["association_id"])["association"])
-    return changed, after
 
 
 def main():
@@ -183,20 +134,16 @@ def main():
 
     try:
         cluster = eks.require_cluster(module, client, params["cluster_name"])
-        association = find_association(module, client) if cluster else None
-        before = describe(association)
-        if association and association.get("ownerArn"):
-            module.fail_json(msg="The pod identity association of %s is owned by the addon %s; manage it with the addon's "
-                             "pod_identity_associations (gameops.platform.eks_addon)" % (target, association["ownerArn"]))
         if params["state"] == "absent":
-            changed, after = association is not None, {}
+            association = pod_identity.find(client, params["cluster_name"], params["namespace"], params["service_account"]) if cluster else None
+            pod_identity.refuse_owned(module, association, params["namespace"], params["service_account"])
+            before, changed, after = pod_identity.describe(association), association is not None, {}
             if association and not module.check_mode:
                 client.delete_pod_identity_association(aws_retry=True, clusterName=params["cluster_name"],
                                                        associationId=association["associationId"])
-        elif association is None:
-            changed, after = True, create_association(module, client)
         else:
-            changed, after = update_association(module, client, before)
+            changed, before, after = pod_identity.ensure(module, client, params["cluster_name"], params["namespace"],
+                                                         params["service_account"], params["role_arn"], params["tags"], params["purge_tags"])
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
         module.fail_json_aws(error, msg="Failed to manage the pod identity association of %s on EKS cluster %s"
                              % (target, params["cluster_name"]))

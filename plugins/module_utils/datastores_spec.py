@@ -141,9 +141,9 @@ def check_datastores(datastores, platform, errors):
         checked[name] = _store(name, datastores[name], apps, users, errors)
     if not (checked["mongodb"]["enabled"] or checked["redis"]["enabled"]):
         errors.append("platform.datastores: enable mongodb or redis (or drop the section)")
+    enabled = [name for name in ("mongodb", "redis") if checked[name]["enabled"]]
     for position, app in enumerate(kubernetes.get("apps") or []):
-        if "datastores" in (app.get("uses") or []) and not any(app["name"] in checked[name]["consumers"] for name in ("mongodb", "redis")
-                                                              if checked[name]["enabled"]):
+        if "datastores" in (app.get("uses") or []) and not any(app["name"] in checked[name]["consumers"] for name in enabled):
             errors.append("platform.kubernetes.apps[%d].uses: %r uses datastores but is a consumer of no enabled store "
                           "(platform.datastores.<store>.consumers)" % (position, app["name"]))
     backup = checked["backup"] = dict(datastores["backup"])

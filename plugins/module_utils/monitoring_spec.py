@@ -99,14 +99,18 @@ def _check_grafana(grafana, errors, directory):
     except grafana_dashboards.DashboardError as error:
         errors.append("%s.dashboards: the dashboards' source tree does not load: %s" % (field, error))
         return grafana
-    seen = set()
+    seen, files = set(), []
     for index, uid in enumerate(grafana["dashboards"]):
         if uid in seen:
             errors.append("%s.dashboards[%d]: %r is listed twice" % (field, index, uid))
         elif uid not in known:
             errors.append("%s.dashboards[%d]: %r is not a dashboard of the source tree; known: %s" % (field, index, uid, ", ".join(sorted(known))))
+        else:
+            folder, origin = known[uid]
+            # Relative to the tree: the role finds the tree where the collection is installed.
+            files.append(dict(uid=uid, folder=folder, file=os.path.relpath(origin, directory).replace(os.sep, "/")))
         seen.add(uid)
-    return grafana
+    return dict(grafana, dashboard_files=files)
 
 
 def check_in_cluster(in_cluster, observability, errors, directory=DASHBOARDS_DIR):

@@ -100,6 +100,10 @@ def _identity(identity, field, sections, errors):
         errors.append("%s.identity.mail: needs platform.mail (the SES identity the app sends from)" % field)
     if not identity["buckets"] and not identity["mail"]:
         errors.append("%s.identity: allows nothing; give buckets, mail or both (or drop it)" % field)
+    # The role reaches the app's pods by its pod identity association; the apps' ServiceAccounts carry no IRSA annotation.
+    if (sections.get("eks") or {}).get("workload_identity", "pod_identity") != "pod_identity":
+        errors.append("%s.identity: needs platform.eks.workload_identity pod_identity (an app's ServiceAccount is not annotated "
+                      "for IRSA)" % field)
 
 
 def _app(app, index, sections, addons, connections, errors):

@@ -71,6 +71,7 @@ def refused(spec):
     (lambda s: s.pop("mail"), "platform.kubernetes.apps[0].identity.mail: needs platform.mail"),
     (lambda s: s["kubernetes"]["apps"][0].update(identity={"buckets": [], "mail": False}), "platform.kubernetes.apps[0].identity: allows nothing"),
     (lambda s: s.pop("dns") and s.pop("mail"), "platform.kubernetes.addons.external_dns: needs platform.dns"),
+    (lambda s: s["eks"].update(workload_identity="irsa"), "platform.kubernetes.apps[0].identity: needs platform.eks.workload_identity pod_identity"),
 ])
 def test_a_bad_playcode_spec_is_refused_with_its_field_path(change, expected):
     spec = copy.deepcopy(spec_of("playcode-prod"))

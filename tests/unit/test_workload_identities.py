@@ -40,8 +40,7 @@ SPEC = {
     "kubernetes": {"delivery": "render", "render_dir": "/tmp/lint", "gitops": "flux", "observability": {"redis_exporter": False},
                    "addons": {"ingress": "alb", "external_secrets": True, "external_dns": True,
                               "karpenter": {"enabled": True, "interruption_queue": "lint-dev-interruptions"}},
-                   "apps": [{"name": "web", "image": "web", "tag": "1.0.0", "identity": {"buckets": ["uploads", "sealed"], "mail": True}},
-                            {"name": "worker", "image": "web", "tag": "1.0.0"}]},
+                   "apps": [{"name": "worker", "image": "web", "tag": "1.0.0"}]},
 }
 # The outputs of the layers built before workload_roles, as they publish them.
 OUTPUTS = {
@@ -86,7 +85,7 @@ def test_every_shipped_contribution_file_is_in_the_registry():
 
 def test_the_folded_list_has_every_component_in_build_order():
     assert [identity["name"] for identity in FOLDED] == ["alloy", "loki", "aws_load_balancer_controller", "external_secrets", "karpenter",
-                                                         "external_dns", "app-web"]
+                                                         "external_dns"]
     assert (BY_NAME["loki"]["namespace"], BY_NAME["loki"]["service_account"]) == ("observability", "loki")
     # The service accounts roles/cluster_addons renders for the controllers.
     assert [(BY_NAME[name]["namespace"], BY_NAME[name]["service_account"]) for name in ("aws_load_balancer_controller", "external_secrets", "karpenter")] \
@@ -161,8 +160,20 @@ def test_external_dns_changes_records_in_the_platform_zone_only():
         (["route53:ListHostedZones"], "*")]
 
 
+def app_spec(identity):
+    """SPEC with an app that has its own identity (apps' roles reach their pods by pod identity only)."""
+    spec = copy.deepcopy(SPEC)
+    spec["eks"]["workload_identity"] = "pod_identity"
+    spec["kubernetes"]["apps"].insert(0, {"name": "web", "image": "web", "tag": "1.0.0", "identity": identity})
+    return spec
+
+
 def test_an_app_identity_may_use_its_buckets_objects_and_send_from_the_platform_identity_only():
-    web = BY_NAME["app-web"]
+    folded = workload_identities(*render(app_spec({"buckets": ["uploads", "sealed"], "mail": True})))
+    assert [identity["name"] for identity in folded][-2:] == ["external_dns", "app-web"]
+    web = folded[-1]
+    analyzed = parliament.analyze_policy_string(json.dumps(web["policy"]), include_community_auditors=True)
+    assert [(finding.issue, finding.detail) for finding in analyzed.findings] == []
     assert (web["namespace"], web["service_account"]) == ("queue-system", "web")
     statements = dict((s["Sid"], s) for s in web["policy"]["Statement"])
     assert statements["PutAndGetObjectsOfItsBuckets"]["Action"] == ["s3:PutObject", "s3:GetObject"]
@@ -170,18 +181,15 @@ def test_an_app_identity_may_use_its_buckets_objects_and_send_from_the_platform_
     assert statements["UseTheBucketKeysThroughS3"]["Resource"] == [SPEC["buckets"]["sealed"]["kms_key_arn"]]
     assert statements["UseTheBucketKeysThroughS3"]["Condition"] == {"StringEquals": {"kms:ViaService": "s3.%s.amazonaws.com" % REGION}}
     assert statements["SendMailFromThePlatformIdentity"]["Resource"] == "arn:aws:ses:%s:%s:identity/mail.lint.example.com" % (REGION, ACCOUNT)
-    assert "backups" not in json.dumps(web) and "worker" not in json.dumps(FOLDED)
+    assert "backups" not in json.dumps(web) and "worker" not in json.dumps(folded)
     # Without mail, no SES statement; without an identity, no role.
-    spec = copy.deepcopy(SPEC)
-    spec["kubernetes"]["apps"][0]["identity"] = {"buckets": ["uploads"]}
-    folded = dict((identity["name"], identity) for identity in workload_identities(*render(spec)))
+    folded = dict((identity["name"], identity) for identity in workload_identities(*render(app_spec({"buckets": ["uploads"]}))))
     assert [s["Sid"] for s in folded["app-web"]["policy"]["Statement"]] == ["PutAndGetObjectsOfItsBuckets"]
 
 
 def test_only_what_the_spec_turns_on_is_folded():
     spec = copy.deepcopy(SPEC)
     spec["kubernetes"]["addons"] = {"ingress": "nginx", "external_secrets": False}
-    spec["kubernetes"]["apps"] = [{"name": "web", "image": "web", "tag": "1.0.0"}]
     del spec["log_storage"]
     spec["kubernetes"]["observability"] = {"enabled": False, "redis_exporter": False}
     outputs = dict(OUTPUTS, log_storage_outputs={})

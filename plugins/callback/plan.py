@@ -41,8 +41,9 @@ description:
     directory as written (templated file names as for C(state=present): C({{ x_state }}.yml) is
     C(present.yml); the collection's roles it includes are followed too), and each module task in it (not
     builtin, not C(_info), prune or lock, not C(state: absent), not a C(wait: true) of a module an earlier task
-    of the file already creates with) is a C(+), named from its arguments when
-    they are not templated, else by its task name. A task skipped because its module has no check mode is listed with C(?) and not
+    of the file already creates with) is a C(+), named from its arguments, templated where the role's defaults
+    and vars, an include's vars and the spec preflight normalized are enough (each item of a loop its own C(+);
+    never a lookup), else by its task name. A task skipped because its module has no check mode is listed with C(?) and not
     counted; roles read such resources themselves in check mode.
   - >-
     A role adds what a module cannot plan by setting a fact C(<role>_plan_resources) (in check mode
@@ -85,7 +86,9 @@ import re
 import yaml
 
 from ansible import context
+from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.callback import CallbackBase
+from ansible.template import Templar, trust_as_template
 
 # Task arguments that name what a module manages, most specific first.
 NAME_KEYS = ("name", "cluster_name", "bucket", "replication_group_id", "repository_name", "workspace_alias",
@@ -192,11 +195,77 @@ def module_of(task):
     return None, {}
 
 
-def planned_creations(directory, filename, seen=None):
+def trusted(value):
+    """A role file's strings trusted as templates, as Ansible trusts the role's own files."""
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, dict):
+        return dict((key, trusted(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [trusted(item) for item in value]
+    return value
+
+
+def role_variables(role_dir, preflight, inherited=None, overrides=None):
+    """What a role's tasks see, near enough to name resources: what the including role saw, the role's defaults
+    and vars (its own files' strings trusted as templates), the include's vars, and preflight's result."""
+    variables = dict(inherited or {})
+    for name in ("defaults", "vars"):
+        try:
+            with open(os.path.join(role_dir, name, "main.yml"), encoding="utf-8") as handle:
+                variables.update(trusted(yaml.safe_load(handle) or {}))
+        except (OSError, yaml.YAMLError, AttributeError, ValueError):
+            continue
+    variables.update(overrides or {})
+    variables["preflight"] = preflight or {}
+    return variables
+
+
+def resolver(variables):
+    """A function templating a string of a role's tasks with these variables, or giving None when they are not
+    enough (an output of a layer not built yet)."""
+
+    def resolve(value, local=None):
+        if isinstance(value, str) and re.search(r"\b(lookup|query|q)\s*\(", value):
+            return None  # a name is never worth a lookup's call (to AWS, to a vault) from the plan
+        try:
+            resolved = Templar(loader=DataLoader(), variables=dict(variables, **(local or {}))).template(trusted(value))
+        except Exception:  # pylint: disable=broad-except  # whatever fails to template, the task's name is used
+            return None
+        return None if isinstance(resolved, str) and "{{" in resolved else resolved
+
+    return resolve
+
+
+def include_vars(task):
+    return trusted(task["vars"]) if isinstance(task.get("vars"), dict) else {}
+
+
+def resolved_names(task, args, resolve):
+    """The names a module task's templated name argument takes, one per loop item; [] when they do not resolve."""
+    key = next((key for key in NAME_KEYS if isinstance(args.get(key), str) and "{{" in args[key]), None)
+    if key is None or resolve is None:
+        return []
+    local = include_vars(task)
+    if "loop" not in task:
+        name = resolve(args[key], local)
+        return [short(name)] if isinstance(name, str) and name else []
+    items = resolve(task["loop"]) if isinstance(task["loop"], str) else task["loop"]
+    if not isinstance(items, list):
+        return []
+    loop_var = (task.get("loop_control") or {}).get("loop_var", "item")
+    names = [resolve(args[key], dict(local, **{loop_var: item})) for item in items]
+    return [short(name) for name in names] if all(isinstance(name, str) and name for name in names) else []
+
+
+def planned_creations(directory, filename, seen=None, preflight=None, inherited=None, overrides=None):
     """(type, name) of the non-builtin module tasks of a role's tasks file and the files it includes by a plain
-    name, read as written: what a step skipped for want of its needs would create. Templated names stay
-    unresolved (the task's name is used) and templated includes are not followed."""
+    name, read as written: what a step skipped for want of its needs would create. Templated names are resolved
+    from the role's defaults and preflight's result when they can be (each loop item a resource), else the
+    task's name is used; templated includes are not followed."""
     seen = set() if seen is None else seen
+    variables = role_variables(os.path.dirname(directory), preflight, inherited, overrides) if preflight is not None else None
+    resolve = resolver(variables) if variables is not None else None
     path = os.path.join(directory, re.sub(r"{{.*?}}", "present", filename))
     if path in seen or "{{" in path or not os.path.isfile(path):
         return []
@@ -215,16 +284,18 @@ def planned_creations(directory, filename, seen=None):
             action, args = module_of(task)
             if action in INCLUDE_ACTIONS:
                 included = args.get("_raw_params") or args.get("file") or ""
-                creations.extend(planned_creations(directory, str(included), seen))
+                creations.extend(planned_creations(directory, str(included), seen, preflight, variables, include_vars(task)))
             elif action in ROLE_INCLUDE_ACTIONS and str(args.get("name", "")).startswith("gameops.platform."):
                 role_tasks = os.path.join(os.path.dirname(os.path.dirname(directory)), args["name"].split(".")[-1], "tasks")
-                creations.extend(planned_creations(role_tasks, str(args.get("tasks_from", "main")) + ".yml", seen))
+                creations.extend(planned_creations(role_tasks, str(args.get("tasks_from", "main")) + ".yml", seen, preflight,
+                                                   variables, include_vars(task)))
             elif action and "." in action and not action.startswith("ansible.builtin.") and not PLANLESS.search(action):
                 kind = action.split(".")[-1].replace("_", " ")
                 # A task that waits for what an earlier task of the same module started is no second resource.
                 waits = args.get("wait") is True and any(planned == kind for planned, _name in creations)
                 if str(args.get("state", "present")) != "absent" and not waits:
-                    creations.append((kind, resource_name(args, {}, task.get("name", action))))
+                    names = resolved_names(task, args, resolve) or [resource_name(args, {}, task.get("name", action))]
+                    creations.extend((kind, name) for name in names)
 
     walk(tasks)
     return creations
@@ -242,6 +313,7 @@ class CallbackModule(CallbackBase):
         self.unchecked = []
         self.layers = None  # in the order preflight planned them, once it has
         self.built = set()  # layers in the outputs file: built by an earlier run
+        self.preflight = None  # preflight's result (the normalized spec, the plan), to resolve templated names
         self.check_mode = bool(context.CLIARGS.get("check"))
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
@@ -278,6 +350,7 @@ class CallbackModule(CallbackBase):
             # The layers the spec no longer has come last: what their dropped step removes is a - in the plan.
             dropped = [step.get("layer") for step in plan.get("dropped", []) if isinstance(step, dict)]
             self.layers = list(plan.get("layers", [])) + [layer for layer in dropped if layer not in plan.get("layers", [])]
+            self.preflight = dict(platform=outcome.get("platform") or {}, plan=plan)
             self.built = self.built_layers((getattr(result, "_task_fields", None) or {}).get("args", {}).get("outputs_file"))
             return
         if not item and "results" in outcome:
@@ -321,7 +394,7 @@ class CallbackModule(CallbackBase):
             role = getattr(task, "_role", None)
             included = task.args.get("_raw_params") or task.args.get("file") or ""
             if role is not None:
-                for kind, name in planned_creations(os.path.join(role.get_role_path(), "tasks"), str(included)):
+                for kind, name in planned_creations(os.path.join(role.get_role_path(), "tasks"), str(included), preflight=self.preflight):
                     self.add(layer, "+", kind, name)
             return
         if task.action.startswith("ansible.builtin.") or "." not in task.action:

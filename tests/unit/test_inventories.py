@@ -37,7 +37,13 @@ def test_inventory_spec_passes_preflight(inventory):
 def test_playcode_is_the_seed(inventory):
     platform, plan = preflight(spec_of(inventory))
     assert platform["network"]["cidr"] == "10.0.0.0/16" and platform["network"]["nat_gateways"] in ("single", "per_az")
-    assert set(plan["layers"]) == {"network", "eks", "registry", "buckets", "dns", "mail", "ci", "workload_roles", "datastores", "kubernetes"}
+    assert set(plan["layers"]) == {"network", "eks", "registry", "buckets", "dns", "mail", "ci", "workload_roles", "datastores", "kubernetes",
+                                   "log_storage"}
+    # The seed's monitoring namespace: Prometheus every 15 s and Grafana with its three dashboards, beside Loki and Alloy.
+    observability = platform["kubernetes"]["observability"]
+    assert platform["kubernetes"]["namespaces"]["observability"] == "monitoring" and observability["enabled"]
+    assert observability["in_cluster"]["prometheus"]["scrape_interval"] == "15s"
+    assert observability["in_cluster"]["grafana"]["dashboards"] == ["playcode-application", "playcode-infrastructure", "playcode-database"]
     assert platform["registry"]["repositories"][0]["keep_last"] > 0
     uploads, backups = platform["buckets"]["uploads"], platform["buckets"]["backups"]
     assert {"PUT", "GET"} <= set(uploads["cors"][0]["allowed_methods"]) and backups["lifecycle"]

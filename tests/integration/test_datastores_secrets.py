@@ -1,7 +1,6 @@
 """The datastores layer against the emulator: each store's password is generated once in Secrets Manager, tagged,
 read back (a second run changes nothing), never printed, and removed at once by the absent state."""
 
-import copy
 import json
 import os
 import socket
@@ -38,9 +37,9 @@ def emulator(tmp_path):
 
 def run(endpoint, tmp_path, state="present"):
     extra = tmp_path / "vars.json"
+    aws = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "emulator", "AWS_SECRET_ACCESS_KEY": "emulator"}
     extra.write_text(json.dumps({"platform": PLATFORM, "platform_state": state, "ansible_python_interpreter": sys.executable,
-                                 "platform_aws_environment": {
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "emulator", "AWS_SECRET_ACCESS_KEY": "emulator"}}), encoding="utf-8")
+                                 "platform_aws_environment": aws}), encoding="utf-8")
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".ansible", "collections"))
     result = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",

@@ -68,14 +68,15 @@ def test_no_backup_no_identity():
 
 
 def test_the_connection_names_mongodb_and_redis_and_carries_no_secret_value():
-    outputs = {"datastores_outputs": {"stores": ["mongodb", "redis"], "endpoints": {"mongodb": "mongodb.playcode.svc.cluster.local",
-                                                                                 "redis": "redis.playcode.svc.cluster.local"},
-                                      "secret_names": {"mongodb": "playcode-prod/datastores/mongodb"},
-                                      "secret_arns": {"mongodb": "arn:aws:secretsmanager:%s:%s:secret:playcode-prod/datastores/mongodb-AbCdEf" % (REGION, ACCOUNT)}},
+    arn = "arn:aws:secretsmanager:%s:%s:secret:playcode-prod/datastores/mongodb-AbCdEf" % (REGION, ACCOUNT)
+    stores = {"stores": ["mongodb", "redis"],
+              "endpoints": {"mongodb": "mongodb.playcode.svc.cluster.local", "redis": "redis.playcode.svc.cluster.local"},
+              "secret_names": {"mongodb": "playcode-prod/datastores/mongodb"}, "secret_arns": {"mongodb": arn}}
+    outputs = {"datastores_outputs": stores,
                "kubernetes_subnets": [{"tier": "app", "cidr": "10.0.16.0/20"}, {"tier": "db", "cidr": "10.0.2.0/24"}]}
     connection, _source = contribution("connection", SPEC, **outputs)
     assert (connection["endpoint"], connection["port"], connection["cidrs"]) == ("mongodb.playcode.svc.cluster.local", 27017, ["10.0.16.0/20"])
     assert connection["secret"] == {"name": "mongodb-app-credentials", "key": "password", "env": "MONGODB_PASSWORD",
-                                    "arn": outputs["datastores_outputs"]["secret_arns"]["mongodb"]}
+                                    "arn": arn}
     assert connection["config"]["REDIS_HOST"] == "redis.playcode.svc.cluster.local" and connection["config"]["REDIS_PORT"] == "6379"
     assert connection["env"] == {"MONGODB_URI": "mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@$(MONGODB_HOST):$(MONGODB_PORT)/?authSource=admin"}

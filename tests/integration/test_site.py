@@ -31,6 +31,7 @@ def playbook(playbook_name, emulator_vars, *extra, plan_json=None, inventory="in
 
 
 SECRET_NAME = "queue-infra-local/cache/auth-token"
+LOKI_READER_SECRET = "queue-infra-local/grafana/loki-reader"
 GRAFANA_TOKEN = re.compile(r"glsa_[A-Za-z0-9]{32}_[0-9a-f]{8}")
 
 
@@ -124,7 +125,8 @@ def test_converge_twice_then_teardown(local_emulator):
     assert recap(first.stdout)["changed"] > 0
     # The slow creations' start entry points do their prerequisites; the main entry points find them done.
     for task in ("cache : Ensure the cache subnet group spans the db tier subnets",
-                 "eks : Ensure the control plane security group admits the VPC on 443"):
+                 "eks : Ensure the control plane security group admits the VPC on 443",
+                 "grafana : Ensure the workspace IAM role exists, assumable by AMG for this account only"):
         assert first.stdout.count("TASK [gameops.platform.%s]" % task) == 1, task
     # Every layer's outputs, in the one file per platform (and in the run's last task).
     with open(os.path.join(state_dir, "outputs", "queue-infra-local.json"), encoding="utf-8") as handle:
@@ -175,6 +177,12 @@ def test_converge_twice_then_teardown(local_emulator):
     assert auth_token not in outputs_text and not GRAFANA_TOKEN.search(outputs_text), "a secret was written to the outputs file"
     rendered = os.path.join(state_dir, "rendered")
     assert auth_token not in rendered_text(rendered), "the AUTH token was written to the rendered tree"
+    # AMG's Loki data source signs in to the Loki reader with a password kept only in Secrets Manager.
+    reader = json.loads(secrets.get_secret_value(SecretId=LOKI_READER_SECRET)["SecretString"])
+    assert len(reader["password"]) == 64 and reader["htpasswd"].startswith("grafana:{SSHA}")
+    for text, what in ((first.stdout + first.stderr, "the first converge"), (outputs_text, "the outputs file"), (rendered_text(rendered), "the tree")):
+        assert reader["password"] not in text and reader["htpasswd"] not in text, "the Loki reader's password shows in " + what
+    assert os.path.isfile(os.path.join(rendered, "loki-reader", "ingress.yaml"))
 
     # The check run changes one field, Loki's retention (the inventory has 30 days): the plan shows just that.
     for extra in (["-vvv"], ["--check", "--diff", "-e", "log_storage_retention_days=14"]):

@@ -35,17 +35,17 @@ def emulator(tmp_path):
     subprocess.run([sys.executable, "-m", "aws_emulator", "stop", "--state-dir", str(tmp_path)], env=env, check=False)
 
 
-def run(endpoint, tmp_path, state="present"):
+def run(endpoint, tmp_path, state="present", platform=None, expect=0):
     extra = tmp_path / "vars.json"
     aws = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "emulator", "AWS_SECRET_ACCESS_KEY": "emulator"}
-    extra.write_text(json.dumps({"platform": PLATFORM, "platform_state": state, "ansible_python_interpreter": sys.executable,
+    extra.write_text(json.dumps({"platform": platform or PLATFORM, "platform_state": state, "ansible_python_interpreter": sys.executable,
                                  "platform_aws_environment": aws}), encoding="utf-8")
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".ansible", "collections"))
     result = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
                              os.path.join(ROOT, "tests", "datastores", "secrets.yml"), "-e", "@%s" % extra, "-v"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert result.returncode == expect, result.stdout[-4000:] + result.stderr[-2000:]
     return result.stdout
 
 
@@ -70,6 +70,16 @@ def test_passwords_are_made_once_tagged_never_printed_and_removed(emulator, tmp_
     assert dict((name, secrets.get_secret_value(SecretId=name)["SecretString"]) for name in NAMES) == values
     assert not any(value in second for value in values.values())
 
+    # The section dropped from the spec: the passwords stay until platform.confirm_removal names datastores.
+    dropped = json.loads(json.dumps(dict((key, value) for key, value in PLATFORM.items() if key != "datastores")))
+    dropped["kubernetes"]["apps"][0]["uses"] = []
+    kept = run(emulator, tmp_path, platform=dropped, expect=2)
+    assert "Add datastores to platform.confirm_removal" in kept, kept[-3000:]
+    assert sorted(NAMES) == sorted(entry["Name"] for entry in secrets.list_secrets()["SecretList"])
+    run(emulator, tmp_path, platform=dict(dropped, confirm_removal=["datastores"]))
+    assert not secrets.list_secrets()["SecretList"]
+
+    run(emulator, tmp_path)
     run(emulator, tmp_path, "absent")
     listed = [entry["Name"] for entry in secrets.list_secrets()["SecretList"]]
     assert not set(NAMES) & set(listed), listed

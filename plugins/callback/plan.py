@@ -258,13 +258,19 @@ def resolved_names(task, args, resolve):
     return [short(name) for name in names] if all(isinstance(name, str) and name for name in names) else []
 
 
-def planned_creations(directory, filename, seen=None, preflight=None, inherited=None, overrides=None):
+def planned_creations(directory, filename, seen=None, preflight=None, inherited=None, overrides=None, same_role=False):
     """(type, name) of the non-builtin module tasks of a role's tasks file and the files it includes by a plain
     name, read as written: what a step skipped for want of its needs would create. Templated names are resolved
     from the role's defaults and preflight's result when they can be (each loop item a resource), else the
     task's name is used; templated includes are not followed."""
     seen = set() if seen is None else seen
-    variables = role_variables(os.path.dirname(directory), preflight, inherited, overrides) if preflight is not None else None
+    # A file of the same role sees what its includer saw (its role's files already read) and the include's vars.
+    if preflight is None:
+        variables = None
+    elif same_role:
+        variables = dict(inherited or {}, **(overrides or {}))
+    else:
+        variables = role_variables(os.path.dirname(directory), preflight, inherited, overrides)
     resolve = resolver(variables) if variables is not None else None
     path = os.path.join(directory, re.sub(r"{{.*?}}", "present", filename))
     if path in seen or "{{" in path or not os.path.isfile(path):
@@ -284,7 +290,7 @@ def planned_creations(directory, filename, seen=None, preflight=None, inherited=
             action, args = module_of(task)
             if action in INCLUDE_ACTIONS:
                 included = args.get("_raw_params") or args.get("file") or ""
-                creations.extend(planned_creations(directory, str(included), seen, preflight, variables, include_vars(task)))
+                creations.extend(planned_creations(directory, str(included), seen, preflight, variables, include_vars(task), same_role=True))
             elif action in ROLE_INCLUDE_ACTIONS and str(args.get("name", "")).startswith("gameops.platform."):
                 role_tasks = os.path.join(os.path.dirname(os.path.dirname(directory)), args["name"].split(".")[-1], "tasks")
                 creations.extend(planned_creations(role_tasks, str(args.get("tasks_from", "main")) + ".yml", seen, preflight,

@@ -51,6 +51,10 @@ stack_platform_id: ""
 stack_secret: "{{ stack_platform_id }}/monitoring/admin"
 """
 STACK_TASKS = """---
+- name: Ensure the stack is present
+  ansible.builtin.include_tasks: present.yml
+"""
+STACK_PRESENT = """---
 - name: Ensure the admin secret
   amazon.aws.secretsmanager_secret:
     name: "{{ stack_secret }}"
@@ -62,6 +66,7 @@ def role(tmp_path):
                                ("stack", "defaults", STACK_DEFAULTS), ("stack", "tasks", STACK_TASKS)):
         (tmp_path / name / folder).mkdir(parents=True, exist_ok=True)
         (tmp_path / name / folder / "main.yml").write_text(text)
+    (tmp_path / "stack" / "tasks" / "present.yml").write_text(STACK_PRESENT)
     return str(tmp_path / "games" / "tasks")
 
 
@@ -69,7 +74,7 @@ def test_templated_names_resolve_from_the_role_defaults_and_the_spec_each_loop_i
     assert planned_creations(role(tmp_path), "main.yml", preflight=PREFLIGHT) == [
         ("eks cluster", "queue-prod"), ("eks nodegroup", "general"), ("eks nodegroup", "batch"),
         ("s3 bucket", "queue-prod-saves"),
-        # An included role sees the include's vars over its own defaults.
+        # An included role sees the include's vars over its own defaults, in the files it includes too.
         ("secretsmanager secret", "queue-prod/monitoring/admin"),
         # An output of a layer not built yet: nothing resolves it, the task's name stands.
         ("elasticache subnet group", "Ensure the subnet group")]

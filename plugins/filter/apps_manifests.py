@@ -196,12 +196,14 @@ def _app(app, field, connections, settings, errors):
     for index, used in enumerate(uses):
         if used not in connections:
             errors.append("%s.uses[%d]: %r is not a connection given (have: %s)" % (field, index, used, ", ".join(connections) or "none"))
-    resources = _mapping(app.get("resources"), field + ".resources", errors)
+    given = _mapping(app.get("resources"), field + ".resources", errors)
+    # Both kinds always (Kustomize merges them), without the quantities left unset.
+    resources = {}
+    for kind in ("requests", "limits"):
+        quantities = _mapping(given.get(kind), "%s.resources.%s" % (field, kind), errors)
+        resources[kind] = dict((key, value) for key, value in quantities.items() if value is not None)
     return dict(app, port=port, hpa=hpa, ingress=ingress, uses=uses, websocket=bool(app.get("websocket")),
-                env=_pairs(app.get("env"), field + ".env", errors),
-                resources=dict((kind, dict((key, value) for key, value in _mapping(resources.get(kind), "%s.resources.%s" % (field, kind),
-                                                                                  errors).items() if value is not None))
-                               for kind in ("requests", "limits")))
+                env=_pairs(app.get("env"), field + ".env", errors), resources=resources)
 
 
 # --- a connection's part: its env, ConfigMap, Secret and egress -------------------------------------

@@ -236,18 +236,25 @@ def test_apps_overlay(flux_built):
     env = dict((e["name"], e) for e in container["env"])
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"]["value"] == "http://alloy.observability.svc.cluster.local:4318"
     assert env["SPRING_PROFILES_ACTIVE"]["value"] == "prod"
-    # The cache's connection (uses: [cache]): the secret by reference first, then the env that spells it in.
+    # The cache's connection (uses: [cache]): the secret by reference first, then the settings the seed keeps in
+    # the Secret valkey-secret (its secret_env), in place, then the env that spells the token in.
     names = [e["name"] for e in container["env"]]
-    assert names[names.index("VALKEY_PASSWORD"):][:3] == ["VALKEY_PASSWORD", "SPRING_DATA_REDIS_PASSWORD", "ConnectionStrings__Valkey"]
+    assert names[names.index("VALKEY_PASSWORD"):][:4] == ["VALKEY_PASSWORD", "SPRING_DATA_REDIS_HOST", "SPRING_DATA_REDIS_PASSWORD",
+                                                           "ConnectionStrings__Valkey"]
     assert env["VALKEY_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "valkey-secret", "key": "password"}}
     assert env["SPRING_DATA_REDIS_PASSWORD"]["value"] == "$(VALKEY_PASSWORD)"
-    assert env["ConnectionStrings__Valkey"]["value"] == "$(VALKEY_HOST):$(VALKEY_PORT),ssl=$(VALKEY_TLS),password=$(VALKEY_PASSWORD),abortConnect=false"
+    for name in ("SPRING_DATA_REDIS_HOST", "ConnectionStrings__Valkey"):
+        assert env[name] == {"name": name, "valueFrom": {"secretKeyRef": {"name": "valkey-secret", "key": name}}}
     secret = by_kind(objects, "ExternalSecret", "valkey-secret")
     assert secret["metadata"]["namespace"] == "queue-system"
     assert secret["spec"]["data"] == [{"secretKey": "password", "remoteRef": {"key": OUTPUTS["cache_outputs"]["auth_secret_arn"]}}]
+    endpoint = OUTPUTS["cache_outputs"]["endpoint"]
+    assert secret["spec"]["target"]["template"] == {"engineVersion": "v2", "data": {
+        "password": "{{ .password }}", "SPRING_DATA_REDIS_HOST": endpoint,
+        "ConnectionStrings__Valkey": endpoint + ":6379,ssl=true,password={{ .password }},abortConnect=false"}}
     configmap = by_kind(objects, "ConfigMap")[0]
     assert container["envFrom"] == [{"configMapRef": {"name": configmap["metadata"]["name"]}}]
-    assert configmap["data"]["SPRING_DATA_REDIS_HOST"] == configmap["data"]["VALKEY_HOST"] == OUTPUTS["cache_outputs"]["endpoint"]
+    assert "SPRING_DATA_REDIS_HOST" not in configmap["data"] and configmap["data"]["VALKEY_HOST"] == endpoint
     assert (configmap["data"]["VALKEY_PORT"], configmap["data"]["VALKEY_TLS"], configmap["data"]["SPRING_DATA_REDIS_SSL_ENABLED"]) == ("6379", "true", "true")
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/actuator/health", "port": "http"}
@@ -344,12 +351,13 @@ def test_overlay_named_by_the_spec_and_a_connection_only_for_its_users(argocd_tr
     assert "envFrom" not in containers["queue-manager"] or containers["queue-manager"]["envFrom"] == []
     assert not [e for e in containers["queue-manager"]["env"] if "VALKEY" in e["name"] or "REDIS" in e["name"]]
     env = dict((e["name"], e) for e in containers["queue-api"]["env"])
-    # Without AUTH: no secret, no ExternalSecret, a connection string without a password.
+    # Without AUTH: no secret, no ExternalSecret, a connection string without a password, the secret_env settings in place.
     assert "VALKEY_PASSWORD" not in env and "SPRING_DATA_REDIS_PASSWORD" not in env
     assert env["ConnectionStrings__Valkey"]["value"] == "$(VALKEY_HOST):$(VALKEY_PORT),ssl=$(VALKEY_TLS),abortConnect=false"
     assert "ExternalSecret" not in {o["kind"] for o in objects}
     configmap = by_kind(objects, "ConfigMap")[0]
     assert (configmap["data"]["VALKEY_PORT"], configmap["data"]["VALKEY_TLS"]) == ("6380", "false")
+    assert configmap["data"]["SPRING_DATA_REDIS_HOST"] == OUTPUTS["cache_outputs"]["endpoint"]
     policy = by_kind(objects, "NetworkPolicy", "allow-valkey")["spec"]
     assert policy["podSelector"]["matchExpressions"][0]["values"] == ["queue-api", "chat-server"]
     assert policy["egress"][0]["ports"] == [{"protocol": "TCP", "port": 6380}]

@@ -228,3 +228,22 @@ def test_preflight_refuses_bad_fields_before_anything_renders(emulator, tmp_path
     code, output, _counts = render(emulator, str(tmp_path / "tree"), tmp_path, platform=platform)
     assert code != 0 and "platform.kubernetes.observability." + message in output
     assert not os.path.exists(str(tmp_path / "tree")) and emulator.since(mark) == []
+
+
+def test_with_a_cache_prometheus_scrapes_redis_exporter_and_may_reach_it(emulator, tmp_path):
+    platform = copy.deepcopy(PLATFORM)
+    platform["cache"] = {"engine": "valkey", "auth": True}
+    platform["kubernetes"]["observability"]["redis_exporter"] = True
+    cache = {"cache_outputs": {"endpoint": "master.playcode-test-cache.abc123.apn2.cache.amazonaws.com", "port": 6379, "transit_encryption": True,
+                               "auth_secret_arn": "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:playcode-test/cache/auth-token-AbCdEf"}}
+    tree = str(tmp_path / "tree")
+    code, output, _counts = render(emulator, tree, tmp_path, platform=platform, extra_vars=cache)
+    assert code == 0, output[-4000:]
+    objects, _text = build(os.path.join(tree, "observability"))
+    template = by_kind(objects, "Deployment", "redis-exporter")["spec"]["template"]["metadata"]
+    assert template["annotations"] == {"prometheus.io/scrape": "true", "prometheus.io/port": "9121", "prometheus.io/path": "/metrics"}
+    policy = by_kind(objects, "NetworkPolicy", "redis-exporter")["spec"]["ingress"]
+    assert policy == [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "alloy"}}},
+                                {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
+                       "ports": [{"protocol": "TCP", "port": 9121}]}]
+    assert "prometheus.scrape" not in open(os.path.join(tree, "observability", "config.alloy"), encoding="utf-8").read()

@@ -35,7 +35,7 @@ def emulator(tmp_path):
     subprocess.run([sys.executable, "-m", "aws_emulator", "stop", "--state-dir", str(tmp_path)], env=env, check=False)
 
 
-def run(endpoint, tmp_path, state="present", platform=None, expect=0):
+def run(endpoint, tmp_path, state="present", platform=None, expect=0, extra_args=()):
     extra = tmp_path / "vars.json"
     aws = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "emulator", "AWS_SECRET_ACCESS_KEY": "emulator"}
     extra.write_text(json.dumps({"platform": platform or PLATFORM, "platform_state": state, "ansible_python_interpreter": sys.executable,
@@ -43,7 +43,7 @@ def run(endpoint, tmp_path, state="present", platform=None, expect=0):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".ansible", "collections"))
     result = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                             os.path.join(ROOT, "tests", "datastores", "secrets.yml"), "-e", "@%s" % extra, "-v"],
+                             os.path.join(ROOT, "tests", "datastores", "secrets.yml"), "-e", "@%s" % extra, "-v", *extra_args],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == expect, result.stdout[-4000:] + result.stderr[-2000:]
     return result.stdout
@@ -56,6 +56,9 @@ def changed(output):
 def test_passwords_are_made_once_tagged_never_printed_and_removed(emulator, tmp_path):
     secrets = boto3.client("secretsmanager", endpoint_url=emulator, region_name="ap-northeast-2",
                            aws_access_key_id="emulator", aws_secret_access_key="emulator")
+    # A check run on a fresh account makes nothing (and needs no ARN that is not there yet).
+    checked = run(emulator, tmp_path, extra_args=("--check",))
+    assert changed(checked) > 0 and not secrets.list_secrets()["SecretList"]
     first = run(emulator, tmp_path)
     values = dict((name, secrets.get_secret_value(SecretId=name)["SecretString"]) for name in NAMES)
     for name, value in values.items():

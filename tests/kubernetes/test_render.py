@@ -500,14 +500,19 @@ def test_controllers_that_call_aws_get_their_role_arns_under_irsa(tmp_path):
     """Flux, ALB, Karpenter and External Secrets under IRSA: each controller's service account names the role the
     workload_roles layer made for the identity the kubernetes layer contributes (its name is the roles output's key)."""
     with open(os.path.join(ROOT, "roles", "kubernetes", "contributions", "identities.yml"), encoding="utf-8") as handle:
-        contributed = yaml.safe_load(handle)["identities"]
+        # The controllers' identities; the apps' (one templated entry, app_identities) are for the apps' service accounts.
+        contributed = [identity for identity in yaml.safe_load(handle)["identities"] if isinstance(identity, dict)]
     roles = dict(OUTPUTS["workload_roles_outputs"]["roles"],
                  **dict((identity["name"], "arn:aws:iam::123456789012:role/gameops/queue-infra-test/queue-infra-test-" + identity["name"])
                         for identity in contributed))
     platform = copy.deepcopy(PLATFORM)
     platform["eks"]["workload_identity"] = "irsa"
+    # external-dns too, on the platform's zone.
+    platform["dns"] = {"zone": "example.com"}
+    platform["kubernetes"]["addons"]["external_dns"] = True
     tree = str(tmp_path / "tree")
-    code, output, _counts = render(tree, tmp_path, platform, {"workload_roles_outputs": {"mode": "irsa", "roles": roles}})
+    code, output, _counts = render(tree, tmp_path, platform, {"workload_roles_outputs": {"mode": "irsa", "roles": roles},
+                                                              "dns_outputs": {"zone": "example.com", "zone_id": "Z0123456789ABCDEFGHIJ"}})
     assert code == 0, output[-4000:]
     objects, _text = build(tree)
     releases = dict((o["metadata"]["name"], o["spec"]) for o in by_kind(objects, "HelmRelease"))
@@ -517,3 +522,5 @@ def test_controllers_that_call_aws_get_their_role_arns_under_irsa(tmp_path):
         account = release["values"]["serviceAccount"]
         assert account["name"] == identity["service_account"]
         assert account["annotations"] == {"eks.amazonaws.com/role-arn": roles[identity["name"]]}, identity["name"]
+    assert "external_dns" in [identity["name"] for identity in contributed]
+    assert releases["external-dns"]["values"]["extraArgs"][0] == "--zone-id-filter=Z0123456789ABCDEFGHIJ"

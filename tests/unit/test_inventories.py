@@ -69,7 +69,8 @@ def refused(spec):
 @pytest.mark.parametrize("change,expected", [
     (lambda s: s["dns"].update(zone="playcode..gg"), "platform.dns.zone: 'playcode..gg' is not a DNS name"),
     (lambda s: s["dns"].update(zone="play_code.gg"), "platform.dns.zone: 'play_code.gg' is not a DNS name"),
-    (lambda s: s.update(certificates={"site": {"domain_name": "playcode.com"}}), "platform.certificates.site.domain_name: 'playcode.com' is outside the zone playcode.gg"),
+    (lambda s: s.update(certificates={"site": {"domain_name": "playcode.com"}}),
+     "platform.certificates.site.domain_name: 'playcode.com' is outside the zone playcode.gg"),
     (lambda s: s["ci"]["github"].pop("repository"), "platform.ci.github.repository: required"),
     (lambda s: s["ci"]["github"].update(repository=""), "platform.ci.github.repository: '' is not a GitHub repository"),
     (lambda s: s["kubernetes"]["apps"][0]["identity"].update(buckets=["uploads", "avatars"]),

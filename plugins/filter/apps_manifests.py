@@ -475,6 +475,20 @@ def _acme_solver_policy(settings):
                      "ingress": [{"from": [_gateway_peer(settings)], "ports": [{"protocol": "TCP", "port": 8089}]}]}}
 
 
+# EKS Pod Identity's agent, on every node's link-local address, hands the pod its role's credentials.
+POD_IDENTITY_AGENT = "169.254.170.23/32"
+
+
+def _aws_api_policy(users):
+    """Apps with their own AWS identity reach the Pod Identity agent for credentials and AWS's APIs (S3, SES) on 443;
+    the seed's app -> external :443. Without it default-deny leaves the identity unusable."""
+    return {"apiVersion": NETWORK_POLICY, "kind": "NetworkPolicy", "metadata": {"name": "allow-aws-apis"},
+            "spec": {"podSelector": {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": users}]},
+                     "policyTypes": ["Egress"],
+                     "egress": [{"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": [{"protocol": "TCP", "port": 80}]},
+                                {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}]}}
+
+
 def _base_policies(settings):
     """Zero trust (seed 001): deny everything, then admit DNS and OTLP to Alloy; the overlay adds the
     connections and the ingress path, which depend on the environment."""
@@ -547,9 +561,11 @@ def apps_manifests(apps, connections, **settings):
     files += [{"path": "base/network-policies.yaml", "objects": _base_policies(settings)},
               {"path": "base/kustomization.yaml", "objects": [dict(KUSTOMIZATION, resources=names + ["network-policies.yaml"])]}]
 
+    with_identity = [app["name"] for app in apps if app.get("identity")]
     overlay = [{"path": "namespace.yaml", "objects": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": settings["namespace"]}}]},
                {"path": "network-policies.yaml", "objects": connection_policies + ingress_policies
-                + ([_acme_solver_policy(settings)] if gateway and listeners else [])}]
+                + ([_acme_solver_policy(settings)] if gateway and listeners else [])
+                + ([_aws_api_policy(with_identity)] if with_identity else [])}]
     if ingresses:
         overlay.append({"path": "ingress.yaml", "objects": (_gateway_objects(settings, listeners) if gateway else []) + ingresses})
     overlay += secret_files

@@ -291,3 +291,14 @@ def test_bad_settings_are_refused():
     assert "apps_manifests: unknown options colour" in refused([app("api")], colour="blue")
     assert "otlp_ports[0]: 'x' must be an integer" in refused([app("api")], otlp_ports=["x"])
     assert "connections: must be a mapping" in refused([app("api")], connections=["kv"])
+
+
+def test_apps_with_their_own_identity_reach_the_pod_identity_agent_and_aws_apis_only():
+    tree = render([app("uploader", identity={"buckets": ["uploads"], "mail": True}), app("worker")])
+    [policy] = [p for p in tree["overlays/test/network-policies.yaml"] if p["metadata"]["name"] == "allow-aws-apis"]
+    assert policy["spec"]["podSelector"] == {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": ["uploader"]}]}
+    assert policy["spec"]["policyTypes"] == ["Egress"]
+    assert policy["spec"]["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]},
+        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}]
+    assert not [p for p in render([app("worker")])["overlays/test/network-policies.yaml"] if p["metadata"]["name"] == "allow-aws-apis"]

@@ -245,3 +245,10 @@ def test_each_end_alone_admits_only_the_seeds_flows(policies):
                 assert network_policies.ingress_allowed(policies, src, dst, port) == expected, ("ingress", source, destination, port)
             if source in STORE_SIDE or source == "app":
                 assert network_policies.egress_allowed(policies, src, dst, port) == expected, ("egress", source, destination, port)
+
+
+def test_the_external_secrets_name_the_trees_cluster_secret_store(rendered):
+    everything, _text = build(rendered["tree"])
+    stores = {o["metadata"]["name"] for o in everything if o["kind"] == "ClusterSecretStore"}
+    for name in ("mongodb", "redis"):
+        assert one(rendered["objects"], "ExternalSecret", "%s-credentials" % name)["spec"]["secretStoreRef"]["name"] in stores

@@ -126,7 +126,7 @@ def loki_reader_manifests(settings):
                      "data": [{"secretKey": "htpasswd", "remoteRef": {"key": settings["secret"], "property": "htpasswd"}}]}}
     files = [("config.yaml", [config]), ("auth.yaml", [auth]), ("deployment.yaml", [_deployment(settings)]),
              ("service.yaml", [service]), ("ingress.yaml", [_ingress(settings)]), ("network-policy.yaml", [_network_policy(settings)])]
-    kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": [path for path, _ in files]}
+    kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": [path for path, _objects in files]}
     return [{"path": "kustomization.yaml", "objects": [kustomization]}] + [{"path": path, "objects": objects} for path, objects in files]
 
 

@@ -44,4 +44,3 @@ def test_the_reader_is_a_release_of_the_tree_that_builds_and_validates(tmp_path)
     assert code == 0, output[-4000:]
     assert not os.path.exists(os.path.join(tree, "loki-reader")), "the reader outlived its loki_host"
     assert "loki-reader" not in build(tree)[1]
-

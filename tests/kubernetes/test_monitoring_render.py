@@ -131,7 +131,8 @@ def test_the_scrape_config_is_valid_for_promtool(monitoring_built, promtool, tmp
 
     def break_it(config):
         config["scrape_configs"][0]["relabel_configs"][0]["action"] = "keepish"
-    broken = subprocess.run([promtool, "check", "config", scrape_config_file(monitoring_built, tmp_path, break_it)], capture_output=True, text=True, check=False)
+    broken = subprocess.run([promtool, "check", "config", scrape_config_file(monitoring_built, tmp_path, break_it)],
+                            capture_output=True, text=True, check=False)
     assert broken.returncode != 0
 
 
@@ -167,7 +168,8 @@ def test_grafana_reads_the_provisioned_data_sources_and_the_admin_from_external_
 
 
 def test_the_dashboards_are_the_shared_trees_files_in_config_maps_for_the_sidecar(monitoring_built):
-    maps = dict((o["metadata"]["name"], o) for o in by_kind(monitoring_built["observability"][0], "ConfigMap") if o["metadata"]["name"].startswith("dashboard-"))
+    maps = dict((o["metadata"]["name"], o) for o in by_kind(monitoring_built["observability"][0], "ConfigMap")
+                if o["metadata"]["name"].startswith("dashboard-"))
     assert sorted(maps) == sorted("dashboard-" + uid for uid in SEED_DASHBOARDS)
     expected = dict((item.uid, item) for item in grafana_dashboards.load(grafana_dashboards.read_directory(DASHBOARDS), monitoring_spec.DATASOURCES))
     for uid in SEED_DASHBOARDS:

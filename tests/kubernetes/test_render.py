@@ -240,7 +240,7 @@ def test_apps_overlay(flux_built):
     # the Secret valkey-secret (its secret_env), in place, then the env that spells the token in.
     names = [e["name"] for e in container["env"]]
     assert names[names.index("VALKEY_PASSWORD"):][:4] == ["VALKEY_PASSWORD", "SPRING_DATA_REDIS_HOST", "SPRING_DATA_REDIS_PASSWORD",
-                                                           "ConnectionStrings__Valkey"]
+                                                          "ConnectionStrings__Valkey"]
     assert env["VALKEY_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"name": "valkey-secret", "key": "password"}}
     assert env["SPRING_DATA_REDIS_PASSWORD"]["value"] == "$(VALKEY_PASSWORD)"
     for name in ("SPRING_DATA_REDIS_HOST", "ConnectionStrings__Valkey"):

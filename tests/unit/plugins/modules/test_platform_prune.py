@@ -204,7 +204,7 @@ def zone_with_records(records):
     name = "z%s.example.com" % uuid.uuid4().hex[:6]
     zone_id = route53.create_hosted_zone(Name=name, CallerReference=name)["HostedZone"]["Id"].split("/")[-1]
     changes = [dict(Action="CREATE", ResourceRecordSet=dict(Name="%s.%s" % (record, name) if record else name, Type=kind, TTL=300,
-                                                             ResourceRecords=[dict(Value=value)]))
+                                                            ResourceRecords=[dict(Value=value)]))
                for record, kind, value in records]
     route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=dict(Changes=changes))
     return zone_id, name

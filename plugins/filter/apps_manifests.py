@@ -28,7 +28,7 @@ OTEL_ENV = (("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"), ("OTEL_METRICS_EXP
 SETTINGS = {"platform_id": "", "environment": None, "namespace": None, "overlay": None, "repository_uris": {},
             "otlp_endpoint": None, "observability_namespace": None, "otlp_ports": None, "secret_store": "",
             "ingress": None, "ingress_source_cidrs": [], "ingress_namespace": "", "certificate_arn": "",
-            "cluster_issuer": "", "gateway_name": "", "gateway_class": ""}
+            "cluster_issuer": "", "gateway_name": "", "gateway_class": "", "scraper": None}
 
 
 def _is_int(value):
@@ -123,6 +123,10 @@ def _settings(given, errors):
         if not isinstance(settings[key], str):
             errors.append("%s: %r must be a string (empty for none)" % (key, settings[key]))
             settings[key] = ""
+    if settings["scraper"]:
+        scraper = _mapping(settings["scraper"], "scraper", errors)
+        _text(scraper.get("namespace"), "scraper.namespace", errors)
+        settings["scraper"] = dict(scraper, labels=_mapping(scraper.get("labels"), "scraper.labels", errors))
     return settings
 
 
@@ -192,6 +196,10 @@ def _app(app, field, connections, settings, errors):
         _text(ingress.get("path"), field + ".ingress.path", errors)
         if settings["ingress"] == "none":
             errors.append("%s.ingress: needs an ingress path; ingress is none" % field)
+    if app.get("metrics_path"):
+        _text(app["metrics_path"], field + ".metrics_path", errors)
+        if not settings["scraper"]:
+            errors.append("%s.metrics_path: needs the scraper option (the in-cluster Prometheus's namespace and labels)" % field)
     uses = _strings(app.get("uses"), field + ".uses", errors)
     for index, used in enumerate(uses):
         if used not in connections:
@@ -288,6 +296,26 @@ def _probe(app, period, failures):
     return {"httpGet": {"path": app["health_path"], "port": "http"}, "periodSeconds": period, "failureThreshold": failures}
 
 
+def _pod_metadata(app, selector):
+    """The in-cluster Prometheus scrapes pods by these annotations (observability_stack's scrape config)."""
+    metadata = {"labels": selector}
+    if app.get("metrics_path"):
+        metadata["annotations"] = {"prometheus.io/scrape": "true", "prometheus.io/port": str(app["port"]),
+                                   "prometheus.io/path": app["metrics_path"]}
+    return metadata
+
+
+def _scrape_policy(app, settings):
+    """Prometheus's pods (the scraper) may reach the app's port, nobody else through this policy."""
+    scraper = settings["scraper"]
+    peer = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": scraper["namespace"]}}}
+    if scraper.get("labels"):
+        peer["podSelector"] = {"matchLabels": dict(scraper["labels"])}
+    return {"apiVersion": NETWORK_POLICY, "kind": "NetworkPolicy", "metadata": {"name": "allow-scrape-" + app["name"]},
+            "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": app["name"]}}, "policyTypes": ["Ingress"],
+                     "ingress": [{"from": [peer], "ports": [{"protocol": "TCP", "port": app["port"]}]}]}}
+
+
 def _deployment_spec(app, settings, connection_env, connections):
     selector = {"app.kubernetes.io/name": app["name"]}
     env = [{"name": "OTEL_SERVICE_NAME", "value": app["name"]}, {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": settings["otlp_endpoint"]}]
@@ -310,7 +338,7 @@ def _deployment_spec(app, settings, connection_env, connections):
         "revisionHistoryLimit": 5,
         "selector": {"matchLabels": selector},
         "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-        "template": {"metadata": {"labels": selector}, "spec": {
+        "template": {"metadata": _pod_metadata(app, selector), "spec": {
             "serviceAccountName": app["name"],
             "automountServiceAccountToken": False,
             # WebSocket servers get time to drain their connections.
@@ -565,7 +593,8 @@ def apps_manifests(apps, connections, **settings):
     overlay = [{"path": "namespace.yaml", "objects": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": settings["namespace"]}}]},
                {"path": "network-policies.yaml", "objects": connection_policies + ingress_policies
                 + ([_acme_solver_policy(settings)] if gateway and listeners else [])
-                + ([_aws_api_policy(with_identity)] if with_identity else [])}]
+                + ([_aws_api_policy(with_identity)] if with_identity else [])
+                + [_scrape_policy(app, settings) for app in apps if app.get("metrics_path")]}]
     if ingresses:
         overlay.append({"path": "ingress.yaml", "objects": (_gateway_objects(settings, listeners) if gateway else []) + ingresses})
     overlay += secret_files

@@ -106,6 +106,16 @@ def _identity(identity, field, sections, errors):
                       "for IRSA)" % field)
 
 
+def _metrics_path(app, field, observability, errors):
+    """Scraped by the in-cluster Prometheus only: with AMP the apps push OTLP to Alloy instead."""
+    path = app.get("metrics_path") or ""
+    if path and not path.startswith("/"):
+        errors.append("%s: %r must start with '/'" % (field, path))
+    elif path and not (observability.get("enabled", True) and observability.get("in_cluster")):
+        errors.append("%s: needs platform.kubernetes.observability.in_cluster, whose Prometheus scrapes it (with AMP the apps "
+                      "push OTLP to Alloy)" % field)
+
+
 def _app(app, index, sections, addons, connections, errors):
     field = "platform.kubernetes.apps[%d]" % index
     if not DNS_LABEL.match(app["name"]):
@@ -258,6 +268,8 @@ def check_kubernetes(kubernetes, sections, errors):
     for name in sorted(set(name for name in names if names.count(name) > 1)):
         errors.append("%s.apps: the name %r is used more than once" % (field, name))
     observability = _observability(kubernetes["observability"], sections, errors)
+    for index, app in enumerate(apps):
+        _metrics_path(app, "%s.apps[%d].metrics_path" % (field, index), observability, errors)
     return dict(
         kubernetes,
         apps=apps,

@@ -21,8 +21,11 @@ from test_site import changed_tasks, mutating_calls, playbook, recap
 # local_emulator is a fixture, used by name.
 from test_site import local_emulator  # noqa: F401  pylint: disable=unused-import
 
-sys.path.insert(0, os.path.join(ROOT, "tests", "kubernetes"))
-from test_render import CRD_KINDS, build, kustomize_dirs, validate_strict  # noqa: E402  pylint: disable=wrong-import-position
+sys.path[:0] = [os.path.join(ROOT, "tests", "kubernetes"), os.path.join(ROOT, "tests", "datastores")]
+# pylint: disable=wrong-import-position
+import network_policies  # noqa: E402
+from network_policies import Pod  # noqa: E402
+from test_render import CRD_KINDS, build, kustomize_dirs, validate_strict  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -99,6 +102,30 @@ def assert_tree_is_the_seed(tree, zone_id, tmp_path):
     assert "gateway-httproute" in values["sources"]
     [route] = [o for o in objects if o["kind"] == "HTTPRoute" and o["metadata"]["name"] == "playcode-app"]
     assert route["spec"]["hostnames"] == [ZONE]
+    assert deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == "3000"
+    assert_app_flows_are_the_seeds([o for o in objects if o["kind"] == "NetworkPolicy"])
+
+
+def assert_app_flows_are_the_seeds(policies):
+    """The seed's flows at the app, with every policy of the tree: ingress -> app :3000, Prometheus -> app :3000,
+    app -> external :443; nothing else reaches the app, and the app reaches nothing else outside (the stores' flows are
+    tests/datastores')."""
+    app = Pod("playcode-app", "playcode", {"app.kubernetes.io/name": "playcode-app"}, "10.0.16.10")
+    envoy = Pod("envoy", "envoy-gateway-system", {"app.kubernetes.io/name": "envoy", "gateway.envoyproxy.io/owning-gateway-name": PLATFORM_ID,
+                                                  "gateway.envoyproxy.io/owning-gateway-namespace": "playcode"}, "10.0.16.30")
+    prometheus = Pod("prometheus-0", "monitoring", {"app.kubernetes.io/name": "prometheus"}, "10.0.16.31")
+    internet = Pod("internet", "none", {}, "203.0.113.9")
+    for source in (envoy, prometheus):
+        assert network_policies.allowed(policies, source, app, 3000), source
+        assert not network_policies.allowed(policies, source, app, 8080), source
+    others = (Pod("grafana", "monitoring", {"app.kubernetes.io/name": "grafana"}, "10.0.16.32"),
+              Pod("mongodb-0", "playcode", {"app.kubernetes.io/name": "mongodb"}, "10.0.16.20"),
+              Pod("intruder", "default", {"app.kubernetes.io/name": "playcode-app"}, "10.0.16.33"), internet)
+    for source in others:
+        assert not network_policies.allowed(policies, source, app, 3000), source
+    assert network_policies.allowed(policies, app, internet, 443)
+    assert not network_policies.allowed(policies, app, internet, 80)
+    assert not network_policies.allowed(policies, app, prometheus, 9090)
 
 
 def test_playcode_local_checks_converges_twice_and_tears_down(local_emulator, tmp_path):  # noqa: F811

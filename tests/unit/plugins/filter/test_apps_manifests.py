@@ -302,3 +302,22 @@ def test_apps_with_their_own_identity_reach_the_pod_identity_agent_and_aws_apis_
         {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]},
         {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}]
     assert not [p for p in render([app("worker")])["overlays/test/network-policies.yaml"] if p["metadata"]["name"] == "allow-aws-apis"]
+
+
+def test_an_app_with_a_metrics_path_is_annotated_and_admits_only_the_scraper_on_its_port():
+    scraper = {"namespace": "monitoring", "labels": {"app.kubernetes.io/name": "prometheus"}}
+    tree = render([app("web", port=3000, metrics_path="/metrics"), app("worker")], scraper=scraper)
+    template = one(tree, "base/web/deployment.yaml")["spec"]["template"]["metadata"]
+    assert template["annotations"] == {"prometheus.io/scrape": "true", "prometheus.io/port": "3000", "prometheus.io/path": "/metrics"}
+    assert "annotations" not in one(tree, "base/worker/deployment.yaml")["spec"]["template"]["metadata"]
+    policies = by_name(tree["overlays/test/network-policies.yaml"])
+    assert sorted(name for name in policies if name.startswith("allow-scrape-")) == ["allow-scrape-web"]
+    assert policies["allow-scrape-web"]["spec"] == {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}}, "policyTypes": ["Ingress"],
+        "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                               "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}}],
+                     "ports": [{"protocol": "TCP", "port": 3000}]}]}
+
+
+def test_a_metrics_path_without_a_scraper_is_refused():
+    assert "apps[0].metrics_path: needs the scraper option" in refused([app("web", metrics_path="/metrics")])
